@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmrace: reproduce, measure and verify memory-management concurrency
+ * patterns on real CPUs.
+ *
+ * Control goes through the misc device /dev/mmrace (ioctls, see
+ * include/uapi/linux/mmrace.h), which works under kernel lockdown; results
+ * are also readable in /sys/kernel/debug/mmrace/, where a "run" file starts
+ * a run from the shell.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "mmrace.h"
+
+static const struct mmrace_pattern *const mmrace_patterns[MMRACE_NR_PATTERNS] = {
+	[MMRACE_P1_LOCKEDVM] = &mmrace_p1_lockedvm,
+};
+
+/* Largest number of variants of any pattern (size of the results table). */
+#define MMRACE_MAX_VARIANTS	8
+
+/* ---- module parameters ------------------------------------------------ */
+
+static unsigned int threads;
+static unsigned int duration_ms = 1000;
+static unsigned int window_ns;
+static char pattern[MMRACE_NAME_LEN] = "p1_lockedvm";
+static char variant[MMRACE_NAME_LEN] = "add_unwind";
+
+static int mmrace_param_set_bounded(const char *val,
+				    const struct kernel_param *kp,
+				    unsigned int min, unsigned int max)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v < min || v > max)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int mmrace_param_set_threads(const char *val,
+				    const struct kernel_param *kp)
+{
+	return mmrace_param_set_bounded(val, kp, 0, MMRACE_THREADS_PER_CPU *
+					num_possible_cpus());
+}
+
+static int mmrace_param_set_duration(const char *val,
+				     const struct kernel_param *kp)
+{
+	return mmrace_param_set_bounded(val, kp, 1, MMRACE_MAX_DURATION_MS);
+}
+
+static int mmrace_param_set_window(const char *val,
+				   const struct kernel_param *kp)
+{
+	return mmrace_param_set_bounded(val, kp, 0, MMRACE_MAX_WINDOW_NS);
+}
+
+static const struct kernel_param_ops mmrace_threads_ops = {
+	.set = mmrace_param_set_threads,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops mmrace_duration_ops = {
+	.set = mmrace_param_set_duration,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops mmrace_window_ops = {
+	.set = mmrace_param_set_window,
+	.get = param_get_uint,
+};
+
+module_param_cb(threads, &mmrace_threads_ops, &threads, 0644);
+MODULE_PARM_DESC(threads,
+		 "default kernel threads per run, bound to online CPUs in turn (0: one per online CPU; at most 4 per CPU)");
+module_param_cb(duration_ms, &mmrace_duration_ops, &duration_ms, 0644);
+MODULE_PARM_DESC(duration_ms, "default run duration in ms (1..60000)");
+module_param_cb(window_ns, &mmrace_window_ops, &window_ns, 0644);
+MODULE_PARM_DESC(window_ns,
+		 "default busy-wait inside each race window in ns (0..1000000; 0: natural rate)");
+module_param_string(pattern, pattern, sizeof(pattern), 0644);
+MODULE_PARM_DESC(pattern,
+		 "pattern run by 'echo 1 > /sys/kernel/debug/mmrace/run' (see modinfo's pattern lines)");
+module_param_string(variant, variant, sizeof(variant), 0644);
+MODULE_PARM_DESC(variant, "variant run by 'echo 1 > run'");
+
+unsigned int mmrace_default_threads(void)
+{
+	unsigned int n = READ_ONCE(threads);
+
+	if (!n)
+		n = num_online_cpus();
+	return min(n, num_online_cpus() * MMRACE_THREADS_PER_CPU);
+}
+
+u64 mmrace_default_duration_ms(void)
+{
+	return READ_ONCE(duration_ms);
+}
+
+/* ---- the registry ------------------------------------------------------ */
+
+const struct mmrace_pattern *mmrace_pattern_get(u64 id)
+{
+	if (id >= MMRACE_NR_PATTERNS)
+		return NULL;
+	return mmrace_patterns[id];
+}
+
+const struct mmrace_pattern *mmrace_pattern_by_name(const char *name)
+{
+	char valid[128] = "";
+	unsigned int i;
+
+	for (i = 0; i < MMRACE_NR_PATTERNS; i++) {
+		if (!strcmp(mmrace_patterns[i]->name, name))
+			return mmrace_patterns[i];
+		strlcat(valid, " ", sizeof(valid));
+		strlcat(valid, mmrace_patterns[i]->name, sizeof(valid));
+	}
+	pr_err("unknown pattern '%s'; valid:%s\n", name, valid);
+	return NULL;
+}
+
+int mmrace_variant_by_name(const struct mmrace_pattern *pat, const char *name)
+{
+	char valid[128] = "";
+	unsigned int i;
+
+	for (i = 0; i < pat->nr_variants; i++) {
+		if (!strcmp(pat->variants[i].name, name))
+			return i;
+		strlcat(valid, " ", sizeof(valid));
+		strlcat(valid, pat->variants[i].name, sizeof(valid));
+	}
+	pr_err("unknown variant '%s' of %s; valid:%s\n", name, pat->name,
+	       valid);
+	return -EINVAL;
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+static DEFINE_MUTEX(mmrace_results_lock);
+static struct mmrace_run mmrace_results[MMRACE_NR_PATTERNS][MMRACE_MAX_VARIANTS];
+static struct mmrace_run mmrace_last;
+static bool mmrace_have_last;
+
+void mmrace_record_result(const struct mmrace_pattern *pat,
+			  const struct mmrace_run *res)
+{
+	mutex_lock(&mmrace_results_lock);
+	if (res->variant < MMRACE_MAX_VARIANTS)
+		mmrace_results[pat->id][res->variant] = *res;
+	mmrace_last = *res;
+	mmrace_have_last = true;
+	mutex_unlock(&mmrace_results_lock);
+}
+
+static u64 mmrace_ns_per_op(const struct mmrace_run *r)
+{
+	return r->ops ? div64_u64(r->elapsed_ns * r->threads, r->ops) : 0;
+}
+
+static void mmrace_show_run(struct seq_file *m, const struct mmrace_run *r)
+{
+	const struct mmrace_pattern *pat = mmrace_pattern_get(r->pattern);
+	unsigned int c;
+
+	seq_printf(m, "pattern: %s\nvariant: %s\n", pat->name,
+		   pat->variants[r->variant].name);
+	seq_printf(m, "threads: %llu\nduration_ms: %llu\niterations: %llu\n",
+		   r->threads, r->duration_ms, r->iterations);
+	seq_printf(m, "window_ns: %llu\nseed: %llu\nflags: %llu\n",
+		   r->window_ns, r->seed, r->flags);
+	for (c = 0; c < MMRACE_NR_ARGS; c++)
+		seq_printf(m, "arg%u: %llu\n", c, r->arg[c]);
+	seq_printf(m, "ops: %llu\nelapsed_ns: %llu\nns_per_op: %llu\n",
+		   r->ops, r->elapsed_ns, mmrace_ns_per_op(r));
+	seq_printf(m, "violations: %llu\n", r->violations);
+	if (r->first_detect_ns == U64_MAX)
+		seq_puts(m, "first_detect_ns: none\n");
+	else
+		seq_printf(m, "first_detect_ns: %llu\n", r->first_detect_ns);
+	for (c = 0; c < pat->nr_counters; c++)
+		seq_printf(m, "%s: %llu\n", pat->counters[c].name,
+			   r->counters[c]);
+}
+
+static int mmrace_last_show(struct seq_file *m, void *unused)
+{
+	mutex_lock(&mmrace_results_lock);
+	if (mmrace_have_last)
+		mmrace_show_run(m, &mmrace_last);
+	mutex_unlock(&mmrace_results_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mmrace_last);
+
+static int mmrace_results_show(struct seq_file *m, void *unused)
+{
+	unsigned int p, v;
+
+	seq_printf(m, "%-14s %-14s %7s %12s %10s %10s %14s\n", "pattern",
+		   "variant", "threads", "ops", "ns/op", "violations",
+		   "first_detect");
+	mutex_lock(&mmrace_results_lock);
+	for (p = 0; p < MMRACE_NR_PATTERNS; p++) {
+		const struct mmrace_pattern *pat = mmrace_patterns[p];
+
+		for (v = 0; v < pat->nr_variants && v < MMRACE_MAX_VARIANTS; v++) {
+			const struct mmrace_run *r = &mmrace_results[p][v];
+
+			if (!r->threads)
+				continue;
+			seq_printf(m, "%-14s %-14s %7llu %12llu %10llu %10llu ",
+				   pat->name, pat->variants[v].name,
+				   r->threads, r->ops, mmrace_ns_per_op(r),
+				   r->violations);
+			if (r->first_detect_ns == U64_MAX)
+				seq_printf(m, "%14s\n", "-");
+			else
+				seq_printf(m, "%14llu\n", r->first_detect_ns);
+		}
+	}
+	mutex_unlock(&mmrace_results_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mmrace_results);
+
+static int mmrace_patterns_show(struct seq_file *m, void *unused)
+{
+	unsigned int p, i;
+
+	for (p = 0; p < MMRACE_NR_PATTERNS; p++) {
+		const struct mmrace_pattern *pat = mmrace_patterns[p];
+
+		seq_printf(m, "%s: %s\n", pat->name, pat->title);
+		for (i = 0; i < pat->nr_variants; i++)
+			seq_printf(m, "  variant %-14s %-6s %s\n",
+				   pat->variants[i].name,
+				   pat->variants[i].flags & MMRACE_DF_BROKEN ?
+				   "broken" : "fixed", pat->variants[i].desc);
+		for (i = 0; i < pat->nr_counters; i++)
+			seq_printf(m, "  counter %-14s %-6s %s\n",
+				   pat->counters[i].name,
+				   pat->counters[i].flags & MMRACE_DF_VIOLATION ?
+				   "check" : "", pat->counters[i].desc);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mmrace_patterns);
+
+/* ---- debugfs "run" ------------------------------------------------------- */
+
+/* Longest line accepted by the run file. */
+#define MMRACE_RUN_LINE		256
+
+static const char mmrace_run_usage[] =
+	"usage: echo '<pattern> <variant> [threads=N] [duration_ms=N] [iterations=N]\n"
+	"             [window_ns=N] [seed=N] [flags=N] [argK=N]...' > run\n"
+	"       echo 1 > run   (module parameters pattern, variant, threads, ...)\n"
+	"results: cat last; cat results; names: cat patterns\n";
+
+static ssize_t mmrace_run_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, count, ppos, mmrace_run_usage,
+				       sizeof(mmrace_run_usage) - 1);
+}
+
+static int mmrace_parse_kv(struct mmrace_run *req, char *tok)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "threads", offsetof(struct mmrace_run, threads) },
+		{ "duration_ms", offsetof(struct mmrace_run, duration_ms) },
+		{ "iterations", offsetof(struct mmrace_run, iterations) },
+		{ "window_ns", offsetof(struct mmrace_run, window_ns) },
+		{ "seed", offsetof(struct mmrace_run, seed) },
+		{ "flags", offsetof(struct mmrace_run, flags) },
+	};
+	char *val = strchr(tok, '=');
+	unsigned int i;
+	u64 v;
+
+	if (!val)
+		return -EINVAL;
+	*val++ = '\0';
+	if (kstrtou64(val, 0, &v))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (!strcmp(tok, keys[i].key)) {
+			*(u64 *)((char *)req + keys[i].off) = v;
+			return 0;
+		}
+	}
+	if (!strncmp(tok, "arg", 3) && tok[3] >= '0' &&
+	    tok[3] < '0' + MMRACE_NR_ARGS && !tok[4]) {
+		req->arg[tok[3] - '0'] = v;
+		return 0;
+	}
+	pr_err("run: unknown key '%s'\n", tok);
+	return -EINVAL;
+}
+
+static int mmrace_parse_run(struct mmrace_run *req, char *line)
+{
+	const struct mmrace_pattern *pat;
+	char *pname, *vname, *tok;
+	int v, ret;
+
+	line = strim(line);
+	req->window_ns = READ_ONCE(window_ns);
+	if (!strcmp(line, "1")) {
+		pname = pattern;
+		vname = variant;
+		line = NULL;
+	} else {
+		pname = strsep(&line, " \t");
+		vname = strsep(&line, " \t");
+		if (!vname || !*vname)
+			return -EINVAL;
+	}
+	pat = mmrace_pattern_by_name(pname);
+	if (!pat)
+		return -EINVAL;
+	v = mmrace_variant_by_name(pat, vname);
+	if (v < 0)
+		return v;
+	req->pattern = pat->id;
+	req->variant = v;
+	while ((tok = strsep(&line, " \t"))) {
+		if (!*tok)
+			continue;
+		ret = mmrace_parse_kv(req, tok);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static ssize_t mmrace_run_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct mmrace_run *req;
+	char *line;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (count >= MMRACE_RUN_LINE)
+		return -E2BIG;
+	line = memdup_user_nul(ubuf, count);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req) {
+		kfree(line);
+		return -ENOMEM;
+	}
+	ret = mmrace_parse_run(req, line);
+	if (!ret)
+		ret = mmrace_run(req, current->mm);
+	kfree(req);
+	kfree(line);
+	return ret ? ret : count;
+}
+
+static const struct file_operations mmrace_run_fops = {
+	.owner = THIS_MODULE,
+	.read = mmrace_run_read,
+	.write = mmrace_run_write,
+	.llseek = default_llseek,
+};
+
+static struct dentry *mmrace_debugfs;
+
+static void mmrace_debugfs_init(void)
+{
+	mmrace_debugfs = debugfs_create_dir("mmrace", NULL);
+	debugfs_create_file("patterns", 0444, mmrace_debugfs, NULL,
+			    &mmrace_patterns_fops);
+	debugfs_create_file("results", 0444, mmrace_debugfs, NULL,
+			    &mmrace_results_fops);
+	debugfs_create_file("last", 0444, mmrace_debugfs, NULL,
+			    &mmrace_last_fops);
+	debugfs_create_file("run", 0600, mmrace_debugfs, NULL,
+			    &mmrace_run_fops);
+}
+
+/* ---- /dev/mmrace ----------------------------------------------------------- */
+
+static int mmrace_open(struct inode *inode, struct file *file)
+{
+	struct mmrace_file *mf;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!current->mm)
+		return -EINVAL;
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mutex_init(&mf->lock);
+	mf->mm = current->mm;
+	mmgrab(mf->mm);
+	file->private_data = mf;
+	return nonseekable_open(inode, file);
+}
+
+static int mmrace_release(struct inode *inode, struct file *file)
+{
+	struct mmrace_file *mf = file->private_data;
+
+	mmdrop(mf->mm);
+	mutex_destroy(&mf->lock);
+	kfree(mf);
+	return 0;
+}
+
+static int mmrace_ioc_info(struct mmrace_file *mf, void *arg)
+{
+	struct mmrace_info *info = arg;
+	u64 kf = 0;
+
+	if (IS_ENABLED(CONFIG_PROVE_LOCKING))
+		kf |= MMRACE_KF_LOCKDEP;
+	if (IS_ENABLED(CONFIG_KASAN))
+		kf |= MMRACE_KF_KASAN;
+	if (IS_ENABLED(CONFIG_KCSAN))
+		kf |= MMRACE_KF_KCSAN;
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kf |= MMRACE_KF_PREEMPT_RT;
+	if (IS_ENABLED(CONFIG_DEBUG_VM))
+		kf |= MMRACE_KF_DEBUG_VM;
+
+	memset(info, 0, sizeof(*info));
+	info->abi_version = MMRACE_ABI_VERSION;
+	info->nr_patterns = MMRACE_NR_PATTERNS;
+	info->online_cpus = num_online_cpus();
+	info->max_threads = num_online_cpus() * MMRACE_THREADS_PER_CPU;
+	info->max_duration_ms = MMRACE_MAX_DURATION_MS;
+	info->max_window_ns = MMRACE_MAX_WINDOW_NS;
+	info->kernel_flags = kf;
+	info->runs = mmrace_runs_completed();
+	return 0;
+}
+
+static int mmrace_ioc_describe(struct mmrace_file *mf, void *arg)
+{
+	struct mmrace_describe *d = arg;
+	const struct mmrace_pattern *pat = mmrace_pattern_get(d->pattern);
+	const char *name, *desc;
+	u64 flags = 0;
+
+	if (!pat)
+		return -EINVAL;
+	if (d->variant != MMRACE_NONE && d->counter != MMRACE_NONE)
+		return -EINVAL;
+	if (d->variant != MMRACE_NONE) {
+		if (d->variant >= pat->nr_variants)
+			return -EINVAL;
+		name = pat->variants[d->variant].name;
+		desc = pat->variants[d->variant].desc;
+		flags = pat->variants[d->variant].flags;
+	} else if (d->counter != MMRACE_NONE) {
+		if (d->counter >= pat->nr_counters)
+			return -EINVAL;
+		name = pat->counters[d->counter].name;
+		desc = pat->counters[d->counter].desc;
+		flags = pat->counters[d->counter].flags;
+	} else {
+		name = pat->name;
+		desc = pat->title;
+	}
+	d->flags = flags;
+	d->nr_variants = pat->nr_variants;
+	d->nr_counters = pat->nr_counters;
+	memset(d->name, 0, sizeof(d->name));
+	memset(d->desc, 0, sizeof(d->desc));
+	strscpy(d->name, name, sizeof(d->name));
+	strscpy(d->desc, desc, sizeof(d->desc));
+	return 0;
+}
+
+static int mmrace_ioc_run(struct mmrace_file *mf, void *arg)
+{
+	struct mmrace_run *req = arg;
+
+	/* Output fields of a reused struct are overwritten, never read. */
+	req->ops = 0;
+	req->elapsed_ns = 0;
+	req->violations = 0;
+	req->first_detect_ns = 0;
+	req->nr_counters = 0;
+	memset(req->counters, 0, sizeof(req->counters));
+	return mmrace_run(req, mf->mm);
+}
+
+/**
+ * struct mmrace_ioctl - one ioctl of /dev/mmrace
+ * @nr: _IOC_NR of the command
+ * @ksize: size of the struct this module knows
+ * @minsize: size of the first published version of the struct
+ * @fn: the handler, on a kernel copy of the struct
+ */
+struct mmrace_ioctl {
+	unsigned int nr;
+	size_t ksize;
+	size_t minsize;
+	int (*fn)(struct mmrace_file *mf, void *arg);
+};
+
+#define MMRACE_IOCTL(cmd, type, first, handler) {			\
+	.nr = _IOC_NR(cmd),						\
+	.ksize = sizeof(type),						\
+	.minsize = offsetofend(type, first),				\
+	.fn = handler,							\
+}
+
+static const struct mmrace_ioctl mmrace_ioctls[] = {
+	MMRACE_IOCTL(MMRACE_IOC_INFO, struct mmrace_info, runs,
+		     mmrace_ioc_info),
+	MMRACE_IOCTL(MMRACE_IOC_DESCRIBE, struct mmrace_describe, desc,
+		     mmrace_ioc_describe),
+	MMRACE_IOCTL(MMRACE_IOC_RUN, struct mmrace_run, counters,
+		     mmrace_ioc_run),
+};
+
+static long mmrace_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long uarg)
+{
+	struct mmrace_file *mf = file->private_data;
+	void __user *uptr = (void __user *)uarg;
+	const struct mmrace_ioctl *ioc = NULL;
+	size_t usize = _IOC_SIZE(cmd);
+	unsigned int i;
+	void *buf;
+	long ret;
+
+	if (_IOC_TYPE(cmd) != MMRACE_IOC_MAGIC ||
+	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
+		return -ENOTTY;
+	for (i = 0; i < ARRAY_SIZE(mmrace_ioctls); i++)
+		if (mmrace_ioctls[i].nr == _IOC_NR(cmd))
+			ioc = &mmrace_ioctls[i];
+	if (!ioc)
+		return -ENOTTY;
+	if (usize < ioc->minsize)
+		return -EINVAL;
+
+	buf = kzalloc(ioc->ksize, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = copy_struct_from_user(buf, ioc->ksize, uptr, usize);
+	if (ret)
+		goto out;
+
+	if (mutex_lock_interruptible(&mf->lock)) {
+		ret = -EINTR;
+		goto out;
+	}
+	ret = ioc->fn(mf, buf);
+	mutex_unlock(&mf->lock);
+	if (!ret && copy_to_user(uptr, buf, min(usize, ioc->ksize)))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static const struct file_operations mmrace_fops = {
+	.owner = THIS_MODULE,
+	.open = mmrace_open,
+	.release = mmrace_release,
+	.unlocked_ioctl = mmrace_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice mmrace_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mmrace",
+	.fops = &mmrace_fops,
+	.mode = 0600,
+};
+
+static int __init mmrace_init(void)
+{
+	unsigned int p;
+	int ret;
+
+	for (p = 0; p < MMRACE_NR_PATTERNS; p++) {
+		const struct mmrace_pattern *pat = mmrace_patterns[p];
+
+		if (WARN_ON(!pat || pat->id != p ||
+			    pat->nr_variants > MMRACE_MAX_VARIANTS ||
+			    pat->nr_counters > MMRACE_MAX_COUNTERS))
+			return -EINVAL;
+	}
+	ret = misc_register(&mmrace_misc);
+	if (ret)
+		return ret;
+	mmrace_debugfs_init();
+	pr_info("loaded: %u patterns, /dev/mmrace, debugfs mmrace/\n",
+		MMRACE_NR_PATTERNS);
+	return 0;
+}
+
+static void __exit mmrace_exit(void)
+{
+	mmrace_harness_shutdown();
+	debugfs_remove_recursive(mmrace_debugfs);
+	misc_deregister(&mmrace_misc);
+}
+
+module_init(mmrace_init);
+module_exit(mmrace_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("mmrace developers");
+MODULE_DESCRIPTION("Reproduce, measure and verify mm concurrency patterns");
+MODULE_INFO(test, "Y");

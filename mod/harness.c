@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmrace run harness: N kernel threads bound to CPUs race from one start
+ * gate, run a pattern's operation until a duration, an iteration count, a
+ * fatal signal of the caller or module unload stops them, and merge their
+ * per-thread counters into one result.
+ *
+ * One run at a time in the whole module: a second caller gets -EBUSY.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "mmrace.h"
+
+/* How often (in operations, minus one) a thread checks its stop conditions. */
+#define MMRACE_CHECK_MASK	31
+/* How long the caller waits past the deadline before it forces a stop. */
+#define MMRACE_GRACE_MS		5000
+
+static DEFINE_MUTEX(mmrace_run_lock);
+static DEFINE_SPINLOCK(mmrace_active_lock);
+static struct mmrace_ctx *mmrace_active;
+static bool mmrace_shutting_down;
+static atomic64_t mmrace_runs;
+
+u64 mmrace_runs_completed(void)
+{
+	return atomic64_read(&mmrace_runs);
+}
+
+void mmrace_window(const struct mmrace_thread *t)
+{
+	u64 ns = t->ctx->req->window_ns;
+
+	if (ns)
+		ndelay(ns);
+}
+
+static bool mmrace_should_stop(const struct mmrace_ctx *ctx)
+{
+	return READ_ONCE(ctx->stop) || kthread_should_stop() ||
+	       ktime_after(ktime_get(), ctx->deadline);
+}
+
+static int mmrace_thread_fn(void *data)
+{
+	struct mmrace_thread *t = data;
+	struct mmrace_ctx *ctx = t->ctx;
+	const struct mmrace_pattern *pat = ctx->pat;
+	u64 mask = ctx->req->window_ns ? 0 : MMRACE_CHECK_MASK;
+	int ret = 0;
+
+	if (pat->thread_init)
+		ret = pat->thread_init(t);
+	if (ret) {
+		t->err = ret;
+		WRITE_ONCE(ctx->stop, 1);
+	}
+	if (atomic_inc_return(&ctx->ready) == ctx->nr_threads)
+		complete(&ctx->all_ready);
+
+	/* The gate: every thread leaves it at the same instant. */
+	while (!smp_load_acquire(&ctx->go)) {
+		if (READ_ONCE(ctx->stop) || kthread_should_stop())
+			goto out;
+		cpu_relax();
+		cond_resched();
+	}
+	if (t->err)
+		goto out;
+
+	for (;;) {
+		ret = pat->op(t);
+		t->ops++;
+		if (unlikely(ret)) {
+			t->err = ret;
+			WRITE_ONCE(ctx->stop, 1);
+			break;
+		}
+		if (ctx->per_thread_iters && t->ops >= ctx->per_thread_iters)
+			break;
+		if (!(t->ops & mask)) {
+			cond_resched();
+			if (mmrace_should_stop(ctx))
+				break;
+		}
+	}
+	t->end_ns = mmrace_now_ns(ctx);
+out:
+	if (atomic_dec_and_test(&ctx->running))
+		complete(&ctx->done);
+	return 0;
+}
+
+static int mmrace_validate(struct mmrace_run *req,
+			   const struct mmrace_pattern **patp)
+{
+	unsigned int max_threads = num_online_cpus() * MMRACE_THREADS_PER_CPU;
+	const struct mmrace_pattern *pat;
+
+	pat = mmrace_pattern_get(req->pattern);
+	if (!pat)
+		return -EINVAL;
+	if (req->variant >= pat->nr_variants)
+		return -EINVAL;
+	if (req->flags & ~MMRACE_RUN_FLAGS)
+		return -EINVAL;
+	if (req->threads == 0)
+		req->threads = mmrace_default_threads();
+	if (req->threads < pat->min_threads || req->threads > max_threads)
+		return -EINVAL;
+	if (req->duration_ms > MMRACE_MAX_DURATION_MS ||
+	    req->iterations > MMRACE_MAX_ITERATIONS ||
+	    req->window_ns > MMRACE_MAX_WINDOW_NS)
+		return -EINVAL;
+	if (!req->duration_ms && !req->iterations)
+		req->duration_ms = mmrace_default_duration_ms();
+	if (!req->seed)
+		req->seed = get_random_u64() | 1;
+	*patp = pat;
+	return 0;
+}
+
+static void mmrace_stop_threads(struct mmrace_ctx *ctx, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		kthread_stop(ctx->thr[i].task);
+		put_task_struct(ctx->thr[i].task);
+	}
+}
+
+static int mmrace_start_threads(struct mmrace_ctx *ctx)
+{
+	bool bound = !(ctx->req->flags & MMRACE_RUN_UNBOUND);
+	unsigned int i;
+	int cpu = -1;
+
+	cpus_read_lock();
+	for (i = 0; i < ctx->nr_threads; i++) {
+		struct mmrace_thread *t = &ctx->thr[i];
+		struct task_struct *task;
+
+		t->ctx = ctx;
+		t->idx = i;
+		t->first_detect_ns = U64_MAX;
+		prandom_seed_state(&t->rnd, ctx->req->seed + i);
+		task = kthread_create(mmrace_thread_fn, t, "mmrace/%s/%u",
+				      ctx->pat->name, i);
+		if (IS_ERR(task)) {
+			cpus_read_unlock();
+			mmrace_stop_threads(ctx, i);
+			return PTR_ERR(task);
+		}
+		get_task_struct(task);
+		t->task = task;
+		t->cpu = -1;
+		if (bound) {
+			cpu = cpumask_next(cpu, cpu_online_mask);
+			if (cpu >= nr_cpu_ids)
+				cpu = cpumask_first(cpu_online_mask);
+			kthread_bind(task, cpu);
+			t->cpu = cpu;
+		}
+	}
+	cpus_read_unlock();
+	for (i = 0; i < ctx->nr_threads; i++)
+		wake_up_process(ctx->thr[i].task);
+	return 0;
+}
+
+/*
+ * Wait for the threads, killable: a fatal signal stops the run (the threads
+ * still have to be waited for, but they check the stop flag every few
+ * operations). The wait wakes up every quarter second so that a long run is
+ * not a hung task.
+ */
+static int mmrace_wait(struct mmrace_ctx *ctx)
+{
+	u64 limit_ms = ctx->req->duration_ms ? ctx->req->duration_ms :
+					       MMRACE_MAX_DURATION_MS;
+	ktime_t force = ktime_add_ms(ctx->t0, limit_ms + MMRACE_GRACE_MS);
+	int ret = 0;
+	long left;
+
+	for (;;) {
+		if (ret)
+			left = wait_for_completion_timeout(&ctx->done, HZ / 4);
+		else
+			left = wait_for_completion_killable_timeout(&ctx->done,
+								    HZ / 4);
+		if (left > 0)
+			break;
+		if (left < 0) {
+			ret = -EINTR;
+			WRITE_ONCE(ctx->stop, 1);
+		}
+		if (ktime_after(ktime_get(), force) && !READ_ONCE(ctx->stop)) {
+			pr_warn("%s: threads past the deadline, forcing a stop\n",
+				ctx->pat->name);
+			WRITE_ONCE(ctx->stop, 1);
+		}
+	}
+	return ret;
+}
+
+static void mmrace_merge(struct mmrace_ctx *ctx)
+{
+	struct mmrace_run *req = ctx->req;
+	unsigned int i, c;
+
+	req->ops = 0;
+	req->elapsed_ns = 0;
+	req->first_detect_ns = U64_MAX;
+	memset(req->counters, 0, sizeof(req->counters));
+	for (i = 0; i < ctx->nr_threads; i++) {
+		struct mmrace_thread *t = &ctx->thr[i];
+
+		req->ops += t->ops;
+		req->elapsed_ns = max(req->elapsed_ns, t->end_ns);
+		req->first_detect_ns = min(req->first_detect_ns,
+					   t->first_detect_ns);
+		for (c = 0; c < ctx->pat->nr_counters; c++)
+			req->counters[c] += t->cnt[c];
+	}
+}
+
+static void mmrace_sum_violations(struct mmrace_ctx *ctx)
+{
+	struct mmrace_run *req = ctx->req;
+	unsigned int c;
+
+	req->nr_counters = ctx->pat->nr_counters;
+	req->violations = 0;
+	for (c = 0; c < ctx->pat->nr_counters; c++)
+		if (ctx->pat->counters[c].flags & MMRACE_DF_VIOLATION)
+			req->violations += req->counters[c];
+	/* A violation found only by the final check dates from the end. */
+	if (req->violations && req->first_detect_ns == U64_MAX)
+		req->first_detect_ns = req->elapsed_ns;
+}
+
+static int mmrace_first_error(struct mmrace_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_threads; i++)
+		if (ctx->thr[i].err)
+			return ctx->thr[i].err;
+	return 0;
+}
+
+static int mmrace_set_active(struct mmrace_ctx *ctx)
+{
+	int ret = 0;
+
+	spin_lock(&mmrace_active_lock);
+	if (ctx && mmrace_shutting_down)
+		ret = -ESHUTDOWN;
+	else
+		mmrace_active = ctx;
+	spin_unlock(&mmrace_active_lock);
+	return ret;
+}
+
+/**
+ * mmrace_run() - run one variant of one pattern, synchronously
+ * @req: the request, validated here; the result is written back into it
+ * @mm: the caller's mm for real-kernel paths (the caller keeps it grabbed),
+ *	or NULL
+ *
+ * Return: 0, -EINVAL for a bad request, -EBUSY while another run is in
+ * progress, -EINTR when a fatal signal stopped the run, -ENOMEM, or the
+ * first error a pattern operation returned.
+ */
+int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
+{
+	const struct mmrace_pattern *pat;
+	struct mmrace_ctx *ctx;
+	int ret, err;
+
+	ret = mmrace_validate(req, &pat);
+	if (ret)
+		return ret;
+	if (!mutex_trylock(&mmrace_run_lock))
+		return -EBUSY;
+
+	ret = -ENOMEM;
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		goto out_unlock;
+	ctx->thr = kcalloc(req->threads, sizeof(*ctx->thr), GFP_KERNEL);
+	if (!ctx->thr)
+		goto out_free;
+
+	ctx->pat = pat;
+	ctx->variant = req->variant;
+	ctx->req = req;
+	ctx->nr_threads = req->threads;
+	ctx->deadline = KTIME_MAX;
+	ctx->per_thread_iters = req->iterations ?
+		div_u64(req->iterations + req->threads - 1, req->threads) : 0;
+	atomic_set(&ctx->running, ctx->nr_threads);
+	init_completion(&ctx->all_ready);
+	init_completion(&ctx->done);
+	ctx->caller = get_task_struct(current);
+	ctx->caller_ipc_lock = capable(CAP_IPC_LOCK);
+	if (mm && mmget_not_zero(mm))
+		ctx->mm = mm;
+
+	ret = mmrace_set_active(ctx);
+	if (ret)
+		goto out_put;
+	ret = pat->prepare(ctx);
+	if (ret)
+		goto out_inactive;
+	ret = mmrace_start_threads(ctx);
+	if (ret)
+		goto out_finish;
+
+	wait_for_completion(&ctx->all_ready);
+	ctx->t0 = ktime_get();
+	ctx->deadline = ktime_add_ms(ctx->t0, req->duration_ms ?
+				     req->duration_ms : MMRACE_MAX_DURATION_MS);
+	smp_store_release(&ctx->go, 1);
+
+	ret = mmrace_wait(ctx);
+	mmrace_stop_threads(ctx, ctx->nr_threads);
+	err = mmrace_first_error(ctx);
+	if (!ret)
+		ret = err;
+	mmrace_merge(ctx);
+out_finish:
+	pat->finish(ctx);
+	if (!ret) {
+		mmrace_sum_violations(ctx);
+		mmrace_record_result(pat, req);
+		atomic64_inc(&mmrace_runs);
+	}
+out_inactive:
+	mmrace_set_active(NULL);
+out_put:
+	if (ctx->mm)
+		mmput(ctx->mm);
+	put_task_struct(ctx->caller);
+	kfree(ctx->thr);
+out_free:
+	kfree(ctx);
+out_unlock:
+	mutex_unlock(&mmrace_run_lock);
+	return ret;
+}
+
+/**
+ * mmrace_harness_shutdown() - stop a run in progress and refuse new ones
+ *
+ * Called from module exit. A run started through /dev/mmrace or debugfs
+ * holds a module reference, so normally nothing is running here; this is
+ * the belt to those braces.
+ */
+void mmrace_harness_shutdown(void)
+{
+	spin_lock(&mmrace_active_lock);
+	mmrace_shutting_down = true;
+	if (mmrace_active)
+		WRITE_ONCE(mmrace_active->stop, 1);
+	spin_unlock(&mmrace_active_lock);
+	/* Wait for the run, if any, to finish. */
+	mutex_lock(&mmrace_run_lock);
+	mutex_unlock(&mmrace_run_lock);
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interface selftests of /dev/mmrace and debugfs mmrace/: versioned struct
+ * sizes, bad commands, bad fields, bad pointers, permissions, concurrency,
+ * a fatal signal in the middle of a run, and unload while in use.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "mmrace_lib.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = mmrace_open();
+	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static void quick_run(struct mmrace_run *r)
+{
+	mmrace_run_init(r, MMRACE_P1_LOCKEDVM, MMRACE_P1_CMPXCHG);
+	r->threads = 2;
+	r->iterations = 1000;
+}
+
+TEST_F(dev, info_and_names)
+{
+	struct mmrace_info info;
+	struct mmrace_describe d;
+	__u64 p, v, c;
+
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	EXPECT_EQ(MMRACE_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(MMRACE_NR_PATTERNS, info.nr_patterns);
+	EXPECT_LE(1, info.online_cpus);
+	for (p = 0; p < info.nr_patterns; p++) {
+		ASSERT_EQ(0, mmrace_describe(self->fd, p, MMRACE_NONE,
+					     MMRACE_NONE, &d));
+		EXPECT_NE(0, d.name[0]);
+		for (v = 0; v < d.nr_variants; v++)
+			EXPECT_EQ(0, mmrace_describe(self->fd, p, v,
+						     MMRACE_NONE, &d));
+		for (c = 0; c < d.nr_counters; c++)
+			EXPECT_EQ(0, mmrace_describe(self->fd, p, MMRACE_NONE,
+						     c, &d));
+		EXPECT_EQ(-1, mmrace_describe(self->fd, p, d.nr_variants,
+					      MMRACE_NONE, &d));
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(-1, mmrace_describe(self->fd, p, 0, 0, &d));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	EXPECT_EQ(-1, mmrace_describe(self->fd, info.nr_patterns,
+				      MMRACE_NONE, MMRACE_NONE, &d));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* The broken variants are flagged as such. */
+	ASSERT_EQ(0, mmrace_describe(self->fd, MMRACE_P1_LOCKEDVM,
+				     MMRACE_P1_ADD_UNWIND, MMRACE_NONE, &d));
+	EXPECT_STREQ("add_unwind", d.name);
+	EXPECT_TRUE(d.flags & MMRACE_DF_BROKEN);
+	ASSERT_EQ(0, mmrace_describe(self->fd, MMRACE_P1_LOCKEDVM,
+				     MMRACE_P1_CMPXCHG, MMRACE_NONE, &d));
+	EXPECT_FALSE(d.flags & MMRACE_DF_BROKEN);
+}
+
+TEST_F(dev, unknown_commands)
+{
+	struct mmrace_run r;
+
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MMRACE_IOC_MAGIC, 0x7f,
+					    struct mmrace_run), &r));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR('x', 0x02, struct mmrace_run), &r));
+	EXPECT_EQ(ENOTTY, errno);
+	/* Right number, wrong direction. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOR(MMRACE_IOC_MAGIC, 0x02,
+					   struct mmrace_run), &r));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(MMRACE_IOC_MAGIC, 0x00)));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/* The size in the command number is the struct's version. */
+TEST_F(dev, struct_sizes)
+{
+	struct {
+		struct mmrace_info info;
+		__u64 tail[4];
+	} big;
+	unsigned long cmd;
+
+	/* Shorter than the first version. */
+	cmd = _IOC(_IOC_READ | _IOC_WRITE, MMRACE_IOC_MAGIC, 0x00, 8);
+	EXPECT_EQ(-1, ioctl(self->fd, cmd, &big));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* A newer caller's zero tail is accepted... */
+	memset(&big, 0, sizeof(big));
+	cmd = _IOC(_IOC_READ | _IOC_WRITE, MMRACE_IOC_MAGIC, 0x00, sizeof(big));
+	EXPECT_EQ(0, ioctl(self->fd, cmd, &big));
+	EXPECT_EQ(MMRACE_ABI_VERSION, big.info.abi_version);
+	/* ...and is left alone. */
+	EXPECT_EQ(0, big.tail[0]);
+
+	/* A non-zero unknown tail is refused. */
+	big.tail[3] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, cmd, &big));
+	EXPECT_EQ(E2BIG, errno);
+}
+
+TEST_F(dev, bad_pointers)
+{
+	void *unmapped = mmap(NULL, 4096, PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+
+	ASSERT_NE(MAP_FAILED, unmapped);
+	ASSERT_NE(MAP_FAILED, ro);
+	munmap(unmapped, 4096);
+
+	EXPECT_EQ(-1, ioctl(self->fd, MMRACE_IOC_INFO, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, MMRACE_IOC_RUN, unmapped));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, MMRACE_IOC_INFO, (void *)-4096L));
+	EXPECT_EQ(EFAULT, errno);
+	/* Readable but not writable: the result cannot be written back. */
+	EXPECT_EQ(-1, ioctl(self->fd, MMRACE_IOC_INFO, ro));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, 4096);
+}
+
+TEST_F(dev, bad_run_fields)
+{
+	struct mmrace_info info;
+	struct mmrace_run r;
+
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+
+	quick_run(&r);
+	r.pattern = MMRACE_NR_PATTERNS;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	quick_run(&r);
+	r.variant = MMRACE_P1_NR_VARIANTS;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	quick_run(&r);
+	r.threads = info.max_threads + 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	quick_run(&r);
+	r.duration_ms = info.max_duration_ms + 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	quick_run(&r);
+	r.window_ns = info.max_window_ns + 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	quick_run(&r);
+	r.iterations = ~0ULL;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	quick_run(&r);
+	r.flags = 1ULL << 63;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	/* A good run, and the result fields filled in. */
+	quick_run(&r);
+	r.seed = 42;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	EXPECT_EQ(42, r.seed);
+	EXPECT_LE(1000, r.ops);
+	EXPECT_EQ(MMRACE_P1_NR_COUNTERS, r.nr_counters);
+	/* Reusing the struct with its outputs still set is fine. */
+	EXPECT_EQ(0, mmrace_run(self->fd, &r));
+}
+
+TEST_F(dev, unbound_threads)
+{
+	struct mmrace_run r;
+
+	quick_run(&r);
+	r.flags = MMRACE_RUN_UNBOUND;
+	EXPECT_EQ(0, mmrace_run(self->fd, &r));
+}
+
+/* Two processes at once: both work, or one gets EBUSY; nothing else. */
+TEST_F_TIMEOUT(dev, two_callers, 60)
+{
+	int i, status, busy = 0, ok = 0;
+	pid_t pid[2];
+
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			struct mmrace_run r;
+			int fd = mmrace_open(), ret;
+
+			quick_run(&r);
+			r.iterations = 0;
+			r.duration_ms = 300;
+			ret = mmrace_run(fd, &r);
+			_exit(ret == 0 ? 0 : ret == -EBUSY ? 1 : 2);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_GT(2, WEXITSTATUS(status));
+		ok += WEXITSTATUS(status) == 0;
+		busy += WEXITSTATUS(status) == 1;
+	}
+	EXPECT_LE(1, ok);
+	TH_LOG("%d ran, %d got EBUSY", ok, busy);
+}
+
+/* SIGKILL in the middle of a 20 s run: the caller dies promptly. */
+TEST_F_TIMEOUT(dev, fatal_signal_stops_run, 60)
+{
+	struct mmrace_info info0, info1;
+	double t0, waited;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct mmrace_run r;
+		int fd = mmrace_open();
+
+		quick_run(&r);
+		r.iterations = 0;
+		r.duration_ms = 20000;
+		mmrace_run(fd, &r);
+		_exit(3);
+	}
+	usleep(500 * 1000);
+	t0 = now_s();
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	waited = now_s() - t0;
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_GT(2.0, waited) TH_LOG("the killed caller took %.2f s", waited);
+	TH_LOG("killed caller gone after %.3f s", waited);
+	/* The interrupted run is not counted; a new one works at once. */
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info1));
+	EXPECT_EQ(info0.runs, info1.runs);
+	{
+		struct mmrace_run r;
+
+		quick_run(&r);
+		EXPECT_EQ(0, mmrace_run(self->fd, &r));
+	}
+}
+
+/* An open /dev/mmrace pins the module: rmmod fails, nothing breaks. */
+TEST_F(dev, unload_while_open)
+{
+	errno = 0;
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "mmrace", O_NONBLOCK));
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY)
+		TH_LOG("delete_module: %s", strerror(errno));
+}
+
+/* Without CAP_SYS_ADMIN the device refuses to open. */
+TEST(unprivileged_refused)
+{
+	int status;
+	pid_t pid;
+
+	if (access(MMRACE_DEV_PATH, F_OK))
+		SKIP(return, "%s missing", MMRACE_DEV_PATH);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd;
+
+		if (mmrace_drop_cap(CAP_SYS_ADMIN))
+			_exit(10);
+		fd = mmrace_open();
+		if (fd >= 0)
+			_exit(11);
+		if (errno != EPERM)
+			_exit(12);
+		/* Nor does an unprivileged user get past the 0600 mode. */
+		if (setgid(65534) || setuid(65534))
+			_exit(13);
+		fd = mmrace_open();
+		_exit(fd >= 0 ? 14 : errno == EACCES ? 0 : 15);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+static int debugfs_write(const char *file, const char *s)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", MMRACE_DEBUGFS, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int debugfs_read(const char *file, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", MMRACE_DEBUGFS, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+TEST(debugfs_run_file)
+{
+	char buf[4096], big[512];
+
+	if (access(MMRACE_DEBUGFS "/run", F_OK))
+		SKIP(return, "no %s (debugfs not mounted or lockdown)",
+		     MMRACE_DEBUGFS);
+	EXPECT_EQ(-EINVAL, debugfs_write("run", "nosuch cmpxchg"));
+	EXPECT_EQ(-EINVAL, debugfs_write("run", "p1_lockedvm nosuch"));
+	EXPECT_EQ(-EINVAL, debugfs_write("run", "p1_lockedvm"));
+	EXPECT_EQ(-EINVAL, debugfs_write("run", "p1_lockedvm cmpxchg bogus=1"));
+	EXPECT_EQ(-EINVAL, debugfs_write("run", "p1_lockedvm cmpxchg threads=x"));
+	EXPECT_EQ(-EINVAL, debugfs_write("run", "p1_lockedvm cmpxchg arg9=1"));
+	EXPECT_EQ(-EINVAL, debugfs_write("run", "p1_lockedvm cmpxchg threads=100000"));
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	EXPECT_EQ(-E2BIG, debugfs_write("run", big));
+
+	ASSERT_EQ(0, debugfs_write("run",
+				   "p1_lockedvm cmpxchg threads=2 iterations=5000 seed=7\n"));
+	ASSERT_EQ(0, debugfs_read("last", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "variant: cmpxchg\n"));
+	EXPECT_NE(NULL, strstr(buf, "seed: 7\n"));
+	EXPECT_NE(NULL, strstr(buf, "violations: 0\n"));
+	ASSERT_EQ(0, debugfs_read("results", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "cmpxchg"));
+	ASSERT_EQ(0, debugfs_read("patterns", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "add_unwind"));
+	/* Read-only files refuse writes. */
+	EXPECT_NE(0, debugfs_write("results", "1"));
+}
+
+TEST_HARNESS_MAIN

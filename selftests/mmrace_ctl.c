@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmrace_ctl: list, run and tabulate mmrace patterns through /dev/mmrace.
+ *
+ *   mmrace_ctl list
+ *   mmrace_ctl run PATTERN VARIANT [threads=N] [duration_ms=N]
+ *                  [iterations=N] [window_ns=N] [seed=N] [flags=N] [argK=N]
+ *   mmrace_ctl table [-d MS] [-w NS] [-t THREADS] [-r RUNS] [-c]
+ *
+ * "table" runs every variant of every pattern with its defaults, at window
+ * 0 and at the widened window, and prints one row each (-c: CSV, one row
+ * per run, for the benchmarks).
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mmrace_lib.h"
+
+static int fd;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "mmrace_ctl: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static const char *name_of(__u64 p, __u64 v, __u64 c, __u64 *flags)
+{
+	static struct mmrace_describe d;
+
+	if (mmrace_describe(fd, p, v, c, &d))
+		die("describe");
+	if (flags)
+		*flags = d.flags;
+	return d.name;
+}
+
+static int find(const char *pname, const char *vname, __u64 *p, __u64 *v)
+{
+	struct mmrace_info info;
+	struct mmrace_describe d;
+
+	if (ioctl(fd, MMRACE_IOC_INFO, &info))
+		die("info");
+	for (*p = 0; *p < info.nr_patterns; (*p)++) {
+		if (mmrace_describe(fd, *p, MMRACE_NONE, MMRACE_NONE, &d))
+			die("describe");
+		if (strcmp(d.name, pname))
+			continue;
+		for (*v = 0; *v < d.nr_variants; (*v)++)
+			if (!strcmp(name_of(*p, *v, MMRACE_NONE, NULL), vname))
+				return 0;
+		fprintf(stderr, "mmrace_ctl: no variant %s of %s\n", vname, pname);
+		return -1;
+	}
+	fprintf(stderr, "mmrace_ctl: no pattern %s\n", pname);
+	return -1;
+}
+
+static void cmd_list(void)
+{
+	struct mmrace_describe d;
+	struct mmrace_info info;
+	__u64 p, i, flags;
+
+	if (ioctl(fd, MMRACE_IOC_INFO, &info))
+		die("info");
+	printf("abi %llu, %llu patterns, %llu CPUs, kernel flags %#llx\n",
+	       info.abi_version, info.nr_patterns, info.online_cpus,
+	       info.kernel_flags);
+	for (p = 0; p < info.nr_patterns; p++) {
+		if (mmrace_describe(fd, p, MMRACE_NONE, MMRACE_NONE, &d))
+			die("describe");
+		printf("%s: %s\n", d.name, d.desc);
+		for (i = 0; i < d.nr_variants; i++) {
+			const char *n = name_of(p, i, MMRACE_NONE, &flags);
+
+			printf("  %-14s %s\n", n,
+			       flags & MMRACE_DF_BROKEN ? "broken" : "fixed");
+		}
+	}
+}
+
+static void print_run(const struct mmrace_run *r)
+{
+	__u64 c, flags;
+
+	printf("pattern: %s\n", name_of(r->pattern, MMRACE_NONE, MMRACE_NONE, NULL));
+	printf("variant: %s\n", name_of(r->pattern, r->variant, MMRACE_NONE, NULL));
+	printf("threads: %llu\nops: %llu\nelapsed_ns: %llu\nns_per_op: %.1f\n",
+	       r->threads, r->ops, r->elapsed_ns, mmrace_ns_per_op(r));
+	printf("window_ns: %llu\nseed: %llu\nviolations: %llu\n", r->window_ns,
+	       r->seed, r->violations);
+	if (r->first_detect_ns == MMRACE_NONE)
+		printf("first_detect_ns: none\n");
+	else
+		printf("first_detect_ns: %llu\n", r->first_detect_ns);
+	for (c = 0; c < r->nr_counters; c++) {
+		const char *n = name_of(r->pattern, MMRACE_NONE, c, &flags);
+		bool bad = (flags & MMRACE_DF_VIOLATION) && r->counters[c];
+
+		printf("%s: %llu%s\n", n, r->counters[c], bad ? "  !!!" : "");
+	}
+}
+
+static int parse_kv(struct mmrace_run *r, const char *kv)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "threads", offsetof(struct mmrace_run, threads) },
+		{ "duration_ms", offsetof(struct mmrace_run, duration_ms) },
+		{ "iterations", offsetof(struct mmrace_run, iterations) },
+		{ "window_ns", offsetof(struct mmrace_run, window_ns) },
+		{ "seed", offsetof(struct mmrace_run, seed) },
+		{ "flags", offsetof(struct mmrace_run, flags) },
+	};
+	const char *eq = strchr(kv, '=');
+	unsigned int i;
+	size_t klen;
+	char *end;
+	__u64 val;
+
+	if (!eq)
+		return -1;
+	klen = eq - kv;
+	val = strtoull(eq + 1, &end, 0);
+	if (*end || end == eq + 1)
+		return -1;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strlen(keys[i].key) == klen && !strncmp(kv, keys[i].key, klen)) {
+			*(__u64 *)((char *)r + keys[i].off) = val;
+			return 0;
+		}
+	}
+	if (klen == 4 && !strncmp(kv, "arg", 3) && kv[3] >= '0' &&
+	    kv[3] < '0' + MMRACE_NR_ARGS) {
+		r->arg[kv[3] - '0'] = val;
+		return 0;
+	}
+	return -1;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct mmrace_run r;
+	__u64 p, v;
+	int i;
+
+	if (argc < 2 || find(argv[0], argv[1], &p, &v))
+		return 2;
+	mmrace_run_init(&r, p, v);
+	for (i = 2; i < argc; i++) {
+		if (parse_kv(&r, argv[i])) {
+			fprintf(stderr, "mmrace_ctl: bad argument %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (mmrace_run(fd, &r)) {
+		fprintf(stderr, "mmrace_ctl: run: %s\n", strerror(errno));
+		return 1;
+	}
+	print_run(&r);
+	return 0;
+}
+
+struct table_opts {
+	__u64 duration_ms;
+	__u64 window_ns;
+	__u64 threads;
+	unsigned int runs;
+	bool csv;
+};
+
+static void table_row(const struct table_opts *o, __u64 p, __u64 v,
+		      __u64 window, unsigned int run)
+{
+	const char *pn = name_of(p, MMRACE_NONE, MMRACE_NONE, NULL);
+	char pname[MMRACE_NAME_LEN];
+	struct mmrace_run r;
+	double rate;
+	__u64 flags;
+	int ret;
+
+	snprintf(pname, sizeof(pname), "%s", pn);
+	mmrace_run_init(&r, p, v);
+	r.duration_ms = o->duration_ms;
+	r.window_ns = window;
+	r.threads = o->threads;
+	ret = mmrace_run(fd, &r);
+	const char *vn = name_of(p, v, MMRACE_NONE, &flags);
+
+	if (ret) {
+		printf(o->csv ? "%s,%s,%llu,%u,error,%s\n" :
+				"%-12s %-13s %6llu run %u: %s\n",
+		       pname, vn, (unsigned long long)window, run,
+		       strerror(-ret));
+		return;
+	}
+	rate = r.ops ? 1e6 * r.violations / r.ops : 0;
+	if (o->csv) {
+		printf("%s,%s,%s,%llu,%u,%llu,%llu,%llu,%.2f,%llu,%.3f,%lld\n",
+		       pname, vn, flags & MMRACE_DF_BROKEN ? "broken" : "fixed",
+		       r.window_ns, run, r.threads, r.ops, r.elapsed_ns,
+		       mmrace_ns_per_op(&r), r.violations, rate,
+		       r.first_detect_ns == MMRACE_NONE ? -1LL :
+		       (long long)r.first_detect_ns);
+		return;
+	}
+	printf("%-12s %-13s %-6s %6llu %3llu %11llu %8.1f %10llu %10.1f ",
+	       pname, vn, flags & MMRACE_DF_BROKEN ? "broken" : "fixed",
+	       r.window_ns, r.threads, r.ops, mmrace_ns_per_op(&r),
+	       r.violations, rate);
+	if (r.first_detect_ns == MMRACE_NONE)
+		printf("%12s", "-");
+	else
+		printf("%12.1f", r.first_detect_ns / 1e3);
+	/* A broken variant should show its race, a fixed one never. */
+	if (flags & MMRACE_DF_BROKEN)
+		printf("  %s\n", r.violations ? "race seen" : "race not seen");
+	else
+		printf("  %s\n", r.violations ? "VIOLATION" : "ok");
+	fflush(stdout);
+}
+
+static int cmd_table(int argc, char **argv)
+{
+	struct table_opts o = { .duration_ms = 1000, .window_ns = 2000,
+				.runs = 1 };
+	struct mmrace_describe d;
+	struct mmrace_info info;
+	__u64 p, v, w;
+	unsigned int run;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "d:w:t:r:c")) != -1) {
+		switch (opt) {
+		case 'd': o.duration_ms = strtoull(optarg, NULL, 0); break;
+		case 'w': o.window_ns = strtoull(optarg, NULL, 0); break;
+		case 't': o.threads = strtoull(optarg, NULL, 0); break;
+		case 'r': o.runs = strtoul(optarg, NULL, 0); break;
+		case 'c': o.csv = true; break;
+		default: return 2;
+		}
+	}
+	if (ioctl(fd, MMRACE_IOC_INFO, &info))
+		die("info");
+	if (o.csv)
+		printf("pattern,variant,kind,window_ns,run,threads,ops,elapsed_ns,ns_per_op,violations,violations_per_mop,first_detect_ns\n");
+	else
+		printf("%-12s %-13s %-6s %6s %3s %11s %8s %10s %10s %12s\n",
+		       "pattern", "variant", "kind", "window", "thr", "ops",
+		       "ns/op", "violations", "per Mop", "first(us)");
+	for (p = 0; p < info.nr_patterns; p++) {
+		if (mmrace_describe(fd, p, MMRACE_NONE, MMRACE_NONE, &d))
+			die("describe");
+		for (v = 0; v < d.nr_variants; v++)
+			for (w = 0; w < 2; w++)
+				for (run = 0; run < o.runs; run++)
+					table_row(&o, p, v, w ? o.window_ns : 0,
+						  run);
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: mmrace_ctl list\n"
+		"       mmrace_ctl run PATTERN VARIANT [key=value]...\n"
+		"       mmrace_ctl table [-d MS] [-w NS] [-t THREADS] [-r RUNS] [-c]\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	fd = mmrace_open();
+	if (fd < 0)
+		die(MMRACE_DEV_PATH);
+	if (!strcmp(argv[1], "list")) {
+		cmd_list();
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "table"))
+		return cmd_table(argc - 1, argv + 1);
+	usage();
+	return 2;
+}

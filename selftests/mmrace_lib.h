@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the mmrace selftests and the mmrace_ctl tool: open the
+ * device, name things, run one variant, drop a capability.
+ */
+#ifndef MMRACE_LIB_H
+#define MMRACE_LIB_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <linux/mmrace.h>
+
+#define MMRACE_DEBUGFS	"/sys/kernel/debug/mmrace"
+
+static inline int mmrace_open(void)
+{
+	return open(MMRACE_DEV_PATH, O_RDWR | O_CLOEXEC);
+}
+
+/* Describe a pattern (variant and counter MMRACE_NONE), variant or counter. */
+static inline int mmrace_describe(int fd, __u64 pattern, __u64 variant,
+				  __u64 counter, struct mmrace_describe *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->pattern = pattern;
+	d->variant = variant;
+	d->counter = counter;
+	return ioctl(fd, MMRACE_IOC_DESCRIBE, d);
+}
+
+static inline void mmrace_run_init(struct mmrace_run *r, __u64 pattern,
+				   __u64 variant)
+{
+	memset(r, 0, sizeof(*r));
+	r->pattern = pattern;
+	r->variant = variant;
+}
+
+/* Run; returns 0 or -errno. */
+static inline int mmrace_run(int fd, struct mmrace_run *r)
+{
+	return ioctl(fd, MMRACE_IOC_RUN, r) ? -errno : 0;
+}
+
+static inline double mmrace_ns_per_op(const struct mmrace_run *r)
+{
+	return r->ops ? (double)r->elapsed_ns * r->threads / r->ops : 0;
+}
+
+/* Remove @cap from the effective, permitted and inheritable sets. */
+static inline int mmrace_drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	data[cap / 32].permitted &= ~(1u << (cap % 32));
+	data[cap / 32].inheritable &= ~(1u << (cap % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+/* Read "Key:   value kB" from /proc/self/status; -1 if absent. */
+static inline long mmrace_status_kb(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			v = strtol(line + klen + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+#endif /* MMRACE_LIB_H */

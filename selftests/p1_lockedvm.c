@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P1 selftests: locked_vm / pinned_vm charged without mmap_lock.
+ *
+ * The broken variants must show their race within a bounded budget (with
+ * the race window widened); the fixed ones must show zero violations over
+ * at least 10^6 charges; no variant but check_add may ever commit above the
+ * limit; the real counters (VmPin, VmLck) must end where they started.
+ * The fixture drops CAP_IPC_LOCK: with it, the kernel skips the limit.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "mmrace_lib.h"
+
+/* Charges a fixed variant must survive without a single violation. */
+#define P1_FIXED_OPS		1000000ULL
+/* Budget within which a broken variant must show its race. */
+#define P1_BROKEN_OPS		200000ULL
+#define P1_WINDOW_NS		2000
+/* RLIMIT_MEMLOCK for the real-counter tests, in pages. */
+#define P1_RLIMIT_PAGES		64
+
+static const char *p1_name(int fd, __u64 variant)
+{
+	static struct mmrace_describe d;
+
+	if (mmrace_describe(fd, MMRACE_P1_LOCKEDVM, variant, MMRACE_NONE, &d))
+		return "?";
+	return d.name;
+}
+
+static void p1_log(struct __test_metadata *_metadata, int fd,
+		   const struct mmrace_run *r)
+{
+	TH_LOG("%s: threads=%llu ops=%llu ns/op=%.0f charged=%llu enomem=%llu false_enomem=%llu overshoot=%llu transient=%llu retries=%llu imbalance=%llu seed=%llu",
+	       p1_name(fd, r->variant), r->threads, r->ops,
+	       mmrace_ns_per_op(r), r->counters[MMRACE_P1_C_CHARGED],
+	       r->counters[MMRACE_P1_C_ENOMEM],
+	       r->counters[MMRACE_P1_C_FALSE_ENOMEM],
+	       r->counters[MMRACE_P1_C_OVERSHOOT],
+	       r->counters[MMRACE_P1_C_TRANSIENT],
+	       r->counters[MMRACE_P1_C_RETRIES],
+	       r->counters[MMRACE_P1_C_IMBALANCE], r->seed);
+}
+
+static int p1_set_memlock_pages(long pages)
+{
+	struct rlimit rl = {
+		.rlim_cur = pages * sysconf(_SC_PAGESIZE),
+		.rlim_max = RLIM_INFINITY,
+	};
+
+	return setrlimit(RLIMIT_MEMLOCK, &rl);
+}
+
+FIXTURE(p1) {
+	int fd;
+	int ncpu;
+};
+
+FIXTURE_SETUP(p1)
+{
+	struct mmrace_info info = { 0 };
+
+	self->fd = mmrace_open();
+	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	self->ncpu = info.online_cpus;
+	if (self->ncpu < 2)
+		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
+	ASSERT_EQ(0, mmrace_drop_cap(CAP_IPC_LOCK));
+}
+
+FIXTURE_TEARDOWN(p1)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* A run of @variant on the model counter with @window_ns and @ops. */
+static void p1_model(struct mmrace_run *r, __u64 variant, __u64 shape,
+		     __u64 window_ns, __u64 ops)
+{
+	mmrace_run_init(r, MMRACE_P1_LOCKEDVM, variant);
+	r->threads = 2;
+	r->iterations = ops;
+	r->duration_ms = 30000;
+	r->window_ns = window_ns;
+	r->arg[MMRACE_P1_ARG_SHAPE] = shape;
+}
+
+/* add_unwind: the widened window must show a false ENOMEM. */
+TEST_F_TIMEOUT(p1, add_unwind_false_enomem, 120)
+{
+	struct mmrace_run r;
+
+	p1_model(&r, MMRACE_P1_ADD_UNWIND, MMRACE_P1_SHAPE_HEADROOM, 0,
+		 P1_BROKEN_OPS);
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	TH_LOG("natural rate (window 0): %.1f false ENOMEM per million charges",
+	       1e6 * r.counters[MMRACE_P1_C_FALSE_ENOMEM] / r.ops);
+	p1_log(_metadata, self->fd, &r);
+
+	p1_model(&r, MMRACE_P1_ADD_UNWIND, MMRACE_P1_SHAPE_HEADROOM,
+		 P1_WINDOW_NS, P1_BROKEN_OPS);
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p1_log(_metadata, self->fd, &r);
+	EXPECT_LT(0, r.counters[MMRACE_P1_C_FALSE_ENOMEM])
+		TH_LOG("expected a false ENOMEM within %llu charges", P1_BROKEN_OPS);
+	EXPECT_NE(MMRACE_NONE, r.first_detect_ns);
+	EXPECT_EQ(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
+	EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
+}
+
+/* check_add: two checks pass on the same headroom, both add: overshoot. */
+TEST_F_TIMEOUT(p1, check_add_overshoots, 120)
+{
+	struct mmrace_run r;
+
+	p1_model(&r, MMRACE_P1_CHECK_ADD, MMRACE_P1_SHAPE_CONTENDED,
+		 P1_WINDOW_NS, P1_BROKEN_OPS);
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p1_log(_metadata, self->fd, &r);
+	EXPECT_LT(0, r.counters[MMRACE_P1_C_OVERSHOOT])
+		TH_LOG("expected an overshoot within %llu charges", P1_BROKEN_OPS);
+	EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
+}
+
+/* The fixed variants: zero violations over 10^6 charges, both shapes. */
+static void p1_fixed(struct __test_metadata *_metadata, int fd,
+		     __u64 variant, __u64 window_ns)
+{
+	static const __u64 shapes[] = {
+		MMRACE_P1_SHAPE_HEADROOM, MMRACE_P1_SHAPE_CONTENDED,
+	};
+	struct mmrace_run r;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		p1_model(&r, variant, shapes[i], window_ns, P1_FIXED_OPS);
+		ASSERT_EQ(0, mmrace_run(fd, &r));
+		p1_log(_metadata, fd, &r);
+		EXPECT_LE(P1_FIXED_OPS, r.counters[MMRACE_P1_C_CHARGED] +
+					r.counters[MMRACE_P1_C_ENOMEM]);
+		EXPECT_EQ(0, r.violations);
+		EXPECT_EQ(0, r.counters[MMRACE_P1_C_TRANSIENT]);
+	}
+}
+
+TEST_F_TIMEOUT(p1, cmpxchg_zero_violations, 300)
+{
+	p1_fixed(_metadata, self->fd, MMRACE_P1_CMPXCHG, 0);
+}
+
+TEST_F_TIMEOUT(p1, mutex_zero_violations, 300)
+{
+	p1_fixed(_metadata, self->fd, MMRACE_P1_MUTEX, 0);
+}
+
+/* A widened window must not hurt the fixed variants either. */
+TEST_F_TIMEOUT(p1, cmpxchg_zero_violations_window, 300)
+{
+	struct mmrace_run r;
+
+	p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_HEADROOM,
+		 P1_WINDOW_NS, P1_BROKEN_OPS);
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p1_log(_metadata, self->fd, &r);
+	EXPECT_EQ(0, r.violations);
+}
+
+/*
+ * precheck_add: the pre-check keeps a hog that cannot fit off the counter,
+ * so the headroom shape sees no false ENOMEM; the speculative add still
+ * shows a transient above the limit in the contended shape.
+ */
+TEST_F_TIMEOUT(p1, precheck_add_narrows, 300)
+{
+	struct mmrace_run r;
+
+	p1_model(&r, MMRACE_P1_PRECHECK_ADD, MMRACE_P1_SHAPE_HEADROOM,
+		 P1_WINDOW_NS, P1_BROKEN_OPS);
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p1_log(_metadata, self->fd, &r);
+	EXPECT_EQ(0, r.violations);
+
+	p1_model(&r, MMRACE_P1_PRECHECK_ADD, MMRACE_P1_SHAPE_CONTENDED,
+		 P1_WINDOW_NS, P1_BROKEN_OPS);
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p1_log(_metadata, self->fd, &r);
+	EXPECT_EQ(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
+	EXPECT_LT(0, r.counters[MMRACE_P1_C_TRANSIENT]);
+}
+
+/* No variant but check_add commits above the limit, in any shape. */
+TEST_F_TIMEOUT(p1, no_overshoot, 300)
+{
+	struct mmrace_run r;
+	__u64 v, shape;
+
+	for (v = 0; v < MMRACE_P1_NR_VARIANTS; v++) {
+		if (v == MMRACE_P1_CHECK_ADD)
+			continue;
+		for (shape = MMRACE_P1_SHAPE_HEADROOM;
+		     shape <= MMRACE_P1_SHAPE_CONTENDED; shape++) {
+			p1_model(&r, v, shape, P1_WINDOW_NS, P1_BROKEN_OPS);
+			r.threads = self->ncpu * 2;
+			ASSERT_EQ(0, mmrace_run(self->fd, &r));
+			p1_log(_metadata, self->fd, &r);
+			EXPECT_EQ(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
+			EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
+		}
+	}
+}
+
+/* The model limit flips while charges run: never above the higher one. */
+TEST_F_TIMEOUT(p1, limit_changes_mid_run, 300)
+{
+	struct mmrace_run r;
+
+	p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_CONTENDED, 0,
+		 P1_FIXED_OPS);
+	r.threads = 3;
+	r.arg[MMRACE_P1_ARG_LIMIT] = 1024 + 1;
+	r.arg[MMRACE_P1_ARG_LIMIT2] = 1024 + 2;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p1_log(_metadata, self->fd, &r);
+	TH_LOG("limit_changes=%llu stale_limit=%llu",
+	       r.counters[MMRACE_P1_C_LIMIT_CHANGES],
+	       r.counters[MMRACE_P1_C_STALE_LIMIT]);
+	EXPECT_LT(0, r.counters[MMRACE_P1_C_LIMIT_CHANGES]);
+	EXPECT_EQ(0, r.violations);
+}
+
+/* Real mm->pinned_vm, each variant's helper: VmPin ends where it started. */
+TEST_F_TIMEOUT(p1, real_pinned_vm, 300)
+{
+	long vmpin0 = mmrace_status_kb("VmPin");
+	struct mmrace_run r;
+	__u64 v;
+
+	ASSERT_EQ(0, p1_set_memlock_pages(P1_RLIMIT_PAGES));
+	for (v = 0; v < MMRACE_P1_NR_VARIANTS; v++) {
+		mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, v);
+		r.threads = 2;
+		r.iterations = P1_BROKEN_OPS;
+		r.duration_ms = 30000;
+		r.window_ns = P1_WINDOW_NS;
+		r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_PINNED_VM;
+		ASSERT_EQ(0, mmrace_run(self->fd, &r));
+		p1_log(_metadata, self->fd, &r);
+		EXPECT_EQ(0, r.counters[MMRACE_P1_C_BYPASS]);
+		EXPECT_EQ(P1_RLIMIT_PAGES, r.counters[MMRACE_P1_C_LIMIT]);
+		EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
+		EXPECT_EQ(vmpin0, mmrace_status_kb("VmPin"));
+		if (v == MMRACE_P1_ADD_UNWIND) {
+			EXPECT_LT(0, r.counters[MMRACE_P1_C_FALSE_ENOMEM]);
+		} else if (v == MMRACE_P1_CHECK_ADD) {
+			EXPECT_LT(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
+		} else {
+			EXPECT_EQ(0, r.violations);
+		}
+	}
+}
+
+/* Real mm->locked_vm through the kernel's __account_locked_vm(). */
+TEST_F_TIMEOUT(p1, real_locked_vm, 300)
+{
+	long vmlck0 = mmrace_status_kb("VmLck");
+	struct mmrace_run r;
+
+	ASSERT_EQ(0, p1_set_memlock_pages(P1_RLIMIT_PAGES));
+	mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_MUTEX);
+	r.threads = 2;
+	r.iterations = P1_BROKEN_OPS;
+	r.duration_ms = 30000;
+	r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_LOCKED_VM;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p1_log(_metadata, self->fd, &r);
+	EXPECT_LT(0, r.counters[MMRACE_P1_C_CHARGED]);
+	EXPECT_LT(0, r.counters[MMRACE_P1_C_ENOMEM]); /* the hog's */
+	EXPECT_EQ(0, r.violations);
+	EXPECT_EQ(vmlck0, mmrace_status_kb("VmLck"));
+
+	/* locked_vm is only ever charged under mmap_write_lock. */
+	mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_CMPXCHG);
+	r.threads = 2;
+	r.iterations = 1000;
+	r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_LOCKED_VM;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+}
+
+struct p1_flipper {
+	volatile int stop;
+	long flips;
+};
+
+static void *p1_flip_rlimit(void *arg)
+{
+	struct p1_flipper *f = arg;
+	struct timespec ts = { 0, 20000 };
+
+	while (!f->stop) {
+		p1_set_memlock_pages(f->flips & 1 ? P1_RLIMIT_PAGES :
+				     2 * P1_RLIMIT_PAGES);
+		f->flips++;
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* RLIMIT_MEMLOCK changes under the kernel threads (the seed's caveat). */
+TEST_F_TIMEOUT(p1, real_rlimit_changes_mid_run, 300)
+{
+	struct p1_flipper f = { 0 };
+	struct mmrace_run r;
+	pthread_t th;
+
+	ASSERT_EQ(0, p1_set_memlock_pages(P1_RLIMIT_PAGES));
+	ASSERT_EQ(0, pthread_create(&th, NULL, p1_flip_rlimit, &f));
+	mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_CMPXCHG);
+	r.threads = 2;
+	r.iterations = P1_FIXED_OPS;
+	r.duration_ms = 30000;
+	r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_PINNED_VM;
+	r.arg[MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_CONTENDED;
+	EXPECT_EQ(0, mmrace_run(self->fd, &r));
+	f.stop = 1;
+	pthread_join(th, NULL);
+	p1_log(_metadata, self->fd, &r);
+	TH_LOG("rlimit flips=%ld stale_limit=%llu", f.flips,
+	       r.counters[MMRACE_P1_C_STALE_LIMIT]);
+	EXPECT_LT(0, f.flips);
+	EXPECT_EQ(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
+	EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
+}
+
+/* With CAP_IPC_LOCK the kernel skips the limit: real targets refuse. */
+TEST(p1_real_refuses_ipc_lock)
+{
+	struct mmrace_run r;
+	int fd = mmrace_open();
+
+	if (fd < 0)
+		SKIP(return, "%s missing", MMRACE_DEV_PATH);
+	mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_CMPXCHG);
+	r.threads = 2;
+	r.iterations = 1000;
+	r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_PINNED_VM;
+	EXPECT_EQ(-EINVAL, mmrace_run(fd, &r));
+	close(fd);
+}
+
+/* Bad arguments of P1 runs. */
+TEST_F(p1, bad_args)
+{
+	struct mmrace_run r;
+
+	p1_model(&r, MMRACE_P1_CMPXCHG, 0, 0, 1000);
+	r.arg[MMRACE_P1_ARG_TARGET] = 3;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	p1_model(&r, MMRACE_P1_CMPXCHG, 3, 0, 1000);
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	p1_model(&r, MMRACE_P1_CMPXCHG, 0, 0, 1000);
+	r.arg[7] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	/* A headroom limit that does not cover the small threads. */
+	p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_HEADROOM, 0, 1000);
+	r.arg[MMRACE_P1_ARG_LIMIT] = 10;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	/* Hogs and a flipper leave no small thread. */
+	p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_HEADROOM, 0, 1000);
+	r.arg[MMRACE_P1_ARG_NR_HOGS] = 2;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_CONTENDED, 0, 1000);
+	r.arg[MMRACE_P1_ARG_NR_HOGS] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	p1_model(&r, MMRACE_P1_CMPXCHG, 0, 0, 1000);
+	r.arg[MMRACE_P1_ARG_SMALL] = 1ULL << 40;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	/* One thread cannot race. */
+	p1_model(&r, MMRACE_P1_CMPXCHG, 0, 0, 1000);
+	r.threads = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the mmrace selftest programs (or those named), TAP on stdout; exit 0
+# only if every program passed (or skipped).
+cd "$(dirname "$0")" || exit 1
+progs=("$@")
+[ ${#progs[@]} -gt 0 ] || progs=(interface p1_lockedvm)
+echo "TAP version 13"
+echo "1..${#progs[@]}"
+rc=0 n=0
+for t in "${progs[@]}"; do
+	n=$((n + 1))
+	echo "# selftests: mmrace: $t"
+	start=$(date +%s)
+	./"$t" 2>&1 | sed 's/^/# /'
+	r=${PIPESTATUS[0]}
+	took=$(( $(date +%s) - start ))
+	case $r in
+	0) echo "ok $n selftests: mmrace: $t # ${took}s" ;;
+	4) echo "ok $n selftests: mmrace: $t # SKIP" ;;
+	*) echo "not ok $n selftests: mmrace: $t # exit=$r ${took}s"; rc=1 ;;
+	esac
+done
+exit $rc
