@@ -69,7 +69,10 @@ static int mmrace_thread_fn(void *data)
 	if (atomic_inc_return(&ctx->ready) == ctx->nr_threads)
 		complete(&ctx->all_ready);
 
-	/* The gate: every thread leaves it at the same instant. */
+	/*
+	 * The gate: every thread leaves it at the same instant. The acquire
+	 * pairs with the release in mmrace_run() that publishes t0.
+	 */
 	while (!smp_load_acquire(&ctx->go)) {
 		if (READ_ONCE(ctx->stop) || kthread_should_stop())
 			goto out;
@@ -333,6 +336,7 @@ int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
 	ctx->t0 = ktime_get();
 	ctx->deadline = ktime_add_ms(ctx->t0, req->duration_ms ?
 				     req->duration_ms : MMRACE_MAX_DURATION_MS);
+	/* Publishes t0 and the deadline; pairs with the threads' acquire. */
 	smp_store_release(&ctx->go, 1);
 
 	ret = mmrace_wait(ctx);

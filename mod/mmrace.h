@@ -8,6 +8,7 @@
 #define _MMRACE_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/cache.h>
 #include <linux/completion.h>
 #include <linux/ktime.h>
@@ -19,7 +20,7 @@
 
 #define MMRACE_MAX_DURATION_MS	(60 * 1000)
 #define MMRACE_MAX_WINDOW_NS	(1000 * 1000)
-#define MMRACE_MAX_ITERATIONS	(1ULL << 40)
+#define MMRACE_MAX_ITERATIONS	BIT_ULL(40)
 /* Threads per online CPU a run may ask for. */
 #define MMRACE_THREADS_PER_CPU	4
 
@@ -160,7 +161,7 @@ struct mmrace_pattern {
  */
 struct mmrace_file {
 	struct mm_struct *mm;
-	struct mutex lock;
+	struct mutex lock;	/* one ioctl of this file at a time */
 };
 
 extern const struct mmrace_pattern mmrace_p1_lockedvm;

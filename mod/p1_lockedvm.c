@@ -34,7 +34,7 @@
 /* Pages already charged to the model counter when a run starts. */
 #define P1_MODEL_BASE		1024
 /* Largest limit, request or base in pages (keeps every sum in range). */
-#define P1_MAX_PAGES		(1LL << 32)
+#define P1_MAX_PAGES		BIT_ULL(32)
 /* Pause of the limit-flipping thread between two flips. */
 #define P1_FLIP_PAUSE_NS	2000
 
@@ -43,7 +43,7 @@ enum p1_role { P1_SMALL, P1_HOG, P1_FLIPPER };
 struct p1_state {
 	atomic64_t model;
 	atomic64_t *ctr;
-	struct mutex lock;
+	struct mutex lock;	/* the mutex variant's check and add */
 	s64 limit;
 	s64 limit_a;
 	s64 limit_b;

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mmrace: the two commands are `make run` and `make check` (see README.md).
+#
+#   make            build mmrace.ko for the running kernel (KVER, KDIR)
+#                   and the selftests
+#   make setup      install what is missing (Debian packages; root)
+#   make run        setup, build, boot the default kernel in a VM, run
+#                   every pattern and variant, print the results table
+#   make check      setup, lint, build, run every selftest on every kernel
+#                   `scripts/kernels check` lists; exit 0 only if all passed
+#                   and no guest kernel log holds a splat
+#   make lint       checkpatch --strict, sparse, W=1
+#   make clean
+
+SHELL := /bin/bash
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+VM_OUT := $(CURDIR)/build/vm
+CTL := $(CURDIR)/selftests/mmrace_ctl
+
+all: module selftests
+
+module:
+	@test -d $(KDIR) || { echo "no kernel headers in $(KDIR): install linux-headers-$(KVER) or set KDIR"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+selftests:
+	$(MAKE) -C selftests
+
+setup:
+	@scripts/setup
+
+lint: setup
+	scripts/lint
+
+run: setup selftests
+	@k=$$(scripts/kernels default); \
+	echo "make run: every pattern and variant on $$k (window 0 and widened)"; \
+	scripts/vm-run $$k $(VM_OUT)/run-$$k $(CTL) table -d $${DURATION_MS:-1000}
+
+check: setup lint selftests
+	@mkdir -p $(VM_OUT); start=$$(date +%s); fail=0; summary=""; \
+	for k in $$(scripts/kernels check); do \
+		t0=$$(date +%s); \
+		scripts/vm-run $$k $(VM_OUT)/check-$$k $(CURDIR)/selftests/run.sh \
+			2>&1 | tee $(VM_OUT)/check-$$k.log; \
+		rc=$${PIPESTATUS[0]}; \
+		res=PASS; [ $$rc = 0 ] || { res="FAIL (exit $$rc)"; fail=1; }; \
+		summary="$$summary$$(printf '%-24s %-16s %4ss' $$k "$$res" $$(( $$(date +%s) - t0 )))\n"; \
+	done; \
+	printf '\nmake check summary (%ss):\n%b' $$(( $$(date +%s) - start )) "$$summary"; \
+	exit $$fail
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+.PHONY: all module selftests setup lint run check clean
