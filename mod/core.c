@@ -27,6 +27,7 @@
 
 static const struct mmrace_pattern *const mmrace_patterns[MMRACE_NR_PATTERNS] = {
 	[MMRACE_P1_LOCKEDVM] = &mmrace_p1_lockedvm,
+	[MMRACE_P2_VMALOCK] = &mmrace_p2_vmalock,
 };
 
 /* Largest number of variants of any pattern (size of the results table). */

@@ -234,8 +234,13 @@ static void mmrace_merge(struct mmrace_ctx *ctx)
 		req->elapsed_ns = max(req->elapsed_ns, t->end_ns);
 		req->first_detect_ns = min(req->first_detect_ns,
 					   t->first_detect_ns);
-		for (c = 0; c < ctx->pat->nr_counters; c++)
-			req->counters[c] += t->cnt[c];
+		for (c = 0; c < ctx->pat->nr_counters; c++) {
+			if (ctx->pat->counters[c].flags & MMRACE_DF_MAX)
+				req->counters[c] = max(req->counters[c],
+						       t->cnt[c]);
+			else
+				req->counters[c] += t->cnt[c];
+		}
 	}
 }
 

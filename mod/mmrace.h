@@ -40,7 +40,8 @@ struct mmrace_variant {
  * struct mmrace_counter_desc - one counter of a pattern's result
  * @name: short name
  * @desc: one line for people
- * @flags: MMRACE_DF_VIOLATION when it counts invariant violations
+ * @flags: MMRACE_DF_VIOLATION when it counts invariant violations,
+ *	MMRACE_DF_MAX when the threads' values merge by maximum
  */
 struct mmrace_counter_desc {
 	const char *name;
@@ -165,6 +166,7 @@ struct mmrace_file {
 };
 
 extern const struct mmrace_pattern mmrace_p1_lockedvm;
+extern const struct mmrace_pattern mmrace_p2_vmalock;
 
 /* Core (core.c). */
 const struct mmrace_pattern *mmrace_pattern_get(u64 id);
@@ -183,6 +185,8 @@ u64 mmrace_runs_completed(void);
 /**
  * mmrace_now_ns() - nanoseconds since the run's start gate
  * @ctx: the run
+ *
+ * Return: nanoseconds from the start gate to now.
  */
 static inline u64 mmrace_now_ns(const struct mmrace_ctx *ctx)
 {

@@ -244,6 +244,7 @@ TEST_F_TIMEOUT(dev, two_callers, 60)
 TEST_F_TIMEOUT(dev, fatal_signal_stops_run, 60)
 {
 	struct mmrace_info info0, info1;
+	struct mmrace_run r;
 	double t0, waited;
 	int status;
 	pid_t pid;
@@ -272,12 +273,8 @@ TEST_F_TIMEOUT(dev, fatal_signal_stops_run, 60)
 	/* The interrupted run is not counted; a new one works at once. */
 	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info1));
 	EXPECT_EQ(info0.runs, info1.runs);
-	{
-		struct mmrace_run r;
-
-		quick_run(&r);
-		EXPECT_EQ(0, mmrace_run(self->fd, &r));
-	}
+	quick_run(&r);
+	EXPECT_EQ(0, mmrace_run(self->fd, &r));
 }
 
 /* An open /dev/mmrace pins the module: rmmod fails, nothing breaks. */

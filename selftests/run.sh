@@ -5,7 +5,7 @@
 # only if every program passed (or skipped).
 cd "$(dirname "$0")" || exit 1
 progs=("$@")
-[ ${#progs[@]} -gt 0 ] || progs=(interface p1_lockedvm)
+[ ${#progs[@]} -gt 0 ] || progs=(interface p1_lockedvm p2_vmalock)
 echo "TAP version 13"
 echo "1..${#progs[@]}"
 rc=0 n=0

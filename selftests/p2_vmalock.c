@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P2 selftests: the per-VMA lock as a reference count.
+ *
+ * The v6 variant must show the detach race (a reader's put dropping the
+ * last reference, the skipped lockdep release, a put on a reused object)
+ * within a bounded budget; the merged variant and the rwsem baseline must
+ * show zero violations over at least 10^7 reader acquisitions, with
+ * writers making progress (bounded wait, no timeout).
+ */
+#define _GNU_SOURCE
+#include "kselftest_harness.h"
+#include "mmrace_lib.h"
+
+#define P2_FIXED_READS		10000000ULL
+#define P2_RUN_MS		5000
+#define P2_MAX_RUNS		40
+#define P2_WINDOW_NS		2000
+#define P2_BROKEN_MS		20000
+/* Two objects: the writer detaches both each cycle, readers always meet it. */
+#define P2_HOT_OBJECTS		2
+
+static void p2_log(struct __test_metadata *_metadata, const char *what,
+		   const struct mmrace_run *r)
+{
+	const __u64 *c = r->counters;
+
+	TH_LOG("%s: thr=%llu ops=%llu ns/op=%.0f reads=%llu locked=%llu detached=%llu reused=%llu writes=%llu detaches=%llu waits=%llu max_wait_us=%.1f raced=%llu overlap=%llu last_put=%llu imbalance=%llu stale_put=%llu timeout=%llu first_us=%.1f seed=%llu",
+	       what, r->threads, r->ops, mmrace_ns_per_op(r),
+	       c[MMRACE_P2_C_READS], c[MMRACE_P2_C_READ_LOCKED],
+	       c[MMRACE_P2_C_READ_DETACHED], c[MMRACE_P2_C_READ_REUSED],
+	       c[MMRACE_P2_C_WRITES], c[MMRACE_P2_C_DETACHES],
+	       c[MMRACE_P2_C_WRITER_WAITS], c[MMRACE_P2_C_MAX_WAIT_NS] / 1e3,
+	       c[MMRACE_P2_C_DETACH_RACED], c[MMRACE_P2_C_OVERLAP],
+	       c[MMRACE_P2_C_READER_LAST_PUT],
+	       c[MMRACE_P2_C_LOCKDEP_IMBALANCE], c[MMRACE_P2_C_STALE_PUT],
+	       c[MMRACE_P2_C_WRITER_TIMEOUT],
+	       r->first_detect_ns == MMRACE_NONE ? -1.0 :
+	       r->first_detect_ns / 1e3, r->seed);
+}
+
+FIXTURE(p2) {
+	int fd;
+	int ncpu;
+};
+
+FIXTURE_SETUP(p2)
+{
+	struct mmrace_info info = { 0 };
+
+	self->fd = mmrace_open();
+	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	self->ncpu = info.online_cpus;
+	if (self->ncpu < 2)
+		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
+}
+
+FIXTURE_TEARDOWN(p2)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static void p2_init(struct mmrace_run *r, __u64 variant, __u64 ms,
+		    __u64 window_ns)
+{
+	mmrace_run_init(r, MMRACE_P2_VMALOCK, variant);
+	r->threads = 2;
+	r->duration_ms = ms;
+	r->window_ns = window_ns;
+}
+
+/* v6: the detach race shows within the budget once the window is wide. */
+TEST_F_TIMEOUT(p2, refcnt_broken_detach_race, 120)
+{
+	struct mmrace_run r;
+
+	p2_init(&r, MMRACE_P2_REFCNT_BROKEN, 2000, 0);
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p2_log(_metadata, "refcnt_broken natural, 64 objects", &r);
+	p2_init(&r, MMRACE_P2_REFCNT_BROKEN, 2000, 0);
+	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p2_log(_metadata, "refcnt_broken natural, 2 objects", &r);
+
+	p2_init(&r, MMRACE_P2_REFCNT_BROKEN, P2_BROKEN_MS, P2_WINDOW_NS);
+	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p2_log(_metadata, "refcnt_broken window", &r);
+	/* PeterZ's interleaving: the put 1->0 skips the lockdep release. */
+	EXPECT_LT(0, r.counters[MMRACE_P2_C_LOCKDEP_IMBALANCE])
+		TH_LOG("no skipped release in %d ms", P2_BROKEN_MS);
+	EXPECT_LT(0, r.counters[MMRACE_P2_C_READER_LAST_PUT]);
+	/* The object was freed under the reader and its put hit the reuse. */
+	EXPECT_LT(0, r.counters[MMRACE_P2_C_STALE_PUT]);
+	EXPECT_NE(MMRACE_NONE, r.first_detect_ns);
+}
+
+/* Fixed variants: zero violations over 10^7 reader acquisitions. */
+static void p2_fixed(struct __test_metadata *_metadata, int fd,
+		     __u64 variant, __u64 window_ns, __u64 want_reads)
+{
+	__u64 reads = 0, writes = 0, waits = 0, max_wait = 0, raced = 0;
+	__u64 reused = 0;
+	struct mmrace_run r;
+	int i;
+
+	for (i = 0; i < P2_MAX_RUNS && reads < want_reads; i++) {
+		p2_init(&r, variant, P2_RUN_MS, window_ns);
+		ASSERT_EQ(0, mmrace_run(fd, &r));
+		if (i == 0)
+			p2_log(_metadata, "first run", &r);
+		EXPECT_EQ(0, r.violations) {
+			p2_log(_metadata, "violation", &r);
+		}
+		reads += r.counters[MMRACE_P2_C_READS];
+		writes += r.counters[MMRACE_P2_C_WRITES];
+		waits += r.counters[MMRACE_P2_C_WRITER_WAITS];
+		raced += r.counters[MMRACE_P2_C_DETACH_RACED];
+		reused += r.counters[MMRACE_P2_C_READ_REUSED];
+		if (r.counters[MMRACE_P2_C_MAX_WAIT_NS] > max_wait)
+			max_wait = r.counters[MMRACE_P2_C_MAX_WAIT_NS];
+	}
+	TH_LOG("%d runs: reads=%llu writes=%llu writer_waits=%llu max_wait_us=%.1f detach_raced=%llu reused=%llu",
+	       i, reads, writes, waits, max_wait / 1e3, raced, reused);
+	EXPECT_LE(want_reads, reads);
+	/* Writers make progress and never wait unboundedly. */
+	EXPECT_LT(0, writes);
+	EXPECT_GT(1000000000ULL, max_wait);
+}
+
+TEST_F_TIMEOUT(p2, refcnt_fixed_zero_violations, 300)
+{
+	p2_fixed(_metadata, self->fd, MMRACE_P2_REFCNT_FIXED, 0,
+		 P2_FIXED_READS);
+}
+
+TEST_F_TIMEOUT(p2, rwsem_zero_violations, 300)
+{
+	p2_fixed(_metadata, self->fd, MMRACE_P2_RWSEM, 0, P2_FIXED_READS);
+}
+
+/* The widened windows that break v6 leave the merged version intact. */
+TEST_F_TIMEOUT(p2, refcnt_fixed_window, 300)
+{
+	struct mmrace_run r;
+
+	p2_init(&r, MMRACE_P2_REFCNT_FIXED, P2_BROKEN_MS, P2_WINDOW_NS);
+	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p2_log(_metadata, "refcnt_fixed window", &r);
+	EXPECT_EQ(0, r.violations);
+	EXPECT_LT(0, r.counters[MMRACE_P2_C_DETACHES]);
+	/* The detacher met transient readers and waited for them. */
+	EXPECT_LT(0, r.counters[MMRACE_P2_C_DETACH_RACED]);
+}
+
+TEST_F_TIMEOUT(p2, rwsem_window, 300)
+{
+	struct mmrace_run r;
+
+	p2_init(&r, MMRACE_P2_RWSEM, P2_BROKEN_MS / 4, P2_WINDOW_NS);
+	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p2_log(_metadata, "rwsem window", &r);
+	EXPECT_EQ(0, r.violations);
+}
+
+/* Many readers and writers, more threads than CPUs. */
+TEST_F_TIMEOUT(p2, refcnt_fixed_crowd, 300)
+{
+	struct mmrace_run r;
+
+	p2_init(&r, MMRACE_P2_REFCNT_FIXED, 3000, 0);
+	r.threads = self->ncpu * 3;
+	r.arg[MMRACE_P2_ARG_WRITERS] = self->ncpu;
+	r.arg[MMRACE_P2_ARG_OBJECTS] = 4;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p2_log(_metadata, "refcnt_fixed crowd", &r);
+	EXPECT_EQ(0, r.violations);
+}
+
+/* Read-only: the lock's fast path alone; the refcount is smaller. */
+TEST_F(p2, read_only_and_size)
+{
+	struct mmrace_run r;
+	__u64 bytes[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		p2_init(&r, i ? MMRACE_P2_RWSEM : MMRACE_P2_REFCNT_FIXED, 300, 0);
+		r.threads = 1;
+		r.arg[MMRACE_P2_ARG_READ_ONLY] = 1;
+		ASSERT_EQ(0, mmrace_run(self->fd, &r));
+		p2_log(_metadata, i ? "rwsem read-only" : "refcnt read-only", &r);
+		EXPECT_EQ(r.ops, r.counters[MMRACE_P2_C_READS]);
+		EXPECT_EQ(0, r.counters[MMRACE_P2_C_WRITES]);
+		bytes[i] = r.counters[MMRACE_P2_C_LOCK_BYTES];
+	}
+	TH_LOG("lock bytes per object: refcnt %llu, rwsem %llu", bytes[0],
+	       bytes[1]);
+	EXPECT_GT(bytes[1], bytes[0]);
+}
+
+TEST_F(p2, bad_args)
+{
+	static const struct { int arg; __u64 val; } bad[] = {
+		{ MMRACE_P2_ARG_OBJECTS, 4097 },
+		{ MMRACE_P2_ARG_READ_ONLY, 2 },
+		{ MMRACE_P2_ARG_DETACH_PCT, 101 },
+		{ MMRACE_P2_ARG_WRITERS, 2 },
+		{ 7, 1 },
+	};
+	struct mmrace_run r;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p2_init(&r, MMRACE_P2_REFCNT_FIXED, 100, 0);
+		r.arg[bad[i].arg] = bad[i].val;
+		EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r))
+			TH_LOG("arg%d=%llu accepted", bad[i].arg, bad[i].val);
+	}
+	/* Read-only with writers, and one thread that must also write. */
+	p2_init(&r, MMRACE_P2_REFCNT_FIXED, 100, 0);
+	r.arg[MMRACE_P2_ARG_READ_ONLY] = 1;
+	r.arg[MMRACE_P2_ARG_WRITERS] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p2_init(&r, MMRACE_P2_REFCNT_FIXED, 100, 0);
+	r.threads = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+}
+
+TEST_HARNESS_MAIN
