@@ -43,7 +43,7 @@
 /* Merged: readers may reach OFFSET - 1. v6: OFFSET - 2. */
 #define P2_REF_LIMIT		(P2_LOCK_OFFSET - 1)
 #define P2_REF_LIMIT_V6		(P2_LOCK_OFFSET - 2)
-#define P2_DEFAULT_OBJECTS	64
+#define P2_DEFAULT_OBJECTS	4
 #define P2_MAX_OBJECTS		4096
 #define P2_DEFAULT_DETACH_PCT	50
 /* A writer waiting longer than this for readers counts a violation. */

@@ -180,7 +180,7 @@ enum mmrace_p2_variant {
 
 /**
  * enum mmrace_p2_arg - indices into &mmrace_run.arg for pattern P2
- * @MMRACE_P2_ARG_OBJECTS: objects in the lookup tree (0: 64; at most 4096)
+ * @MMRACE_P2_ARG_OBJECTS: objects in the lookup tree (0: 4; at most 4096)
  * @MMRACE_P2_ARG_WRITERS: writer threads, the others read (0: one)
  * @MMRACE_P2_ARG_READ_ONLY: 1: no writers at all (a read-lock benchmark)
  * @MMRACE_P2_ARG_DETACH_PCT: percent of write cycles that also detach,
