@@ -10,7 +10,7 @@
 #   make check      setup, lint, build, run every selftest on every kernel
 #                   `scripts/kernels check` lists; exit 0 only if all passed
 #                   and no guest kernel log holds a splat
-#   make check-debug  the same on the lockdep + KASAN debug guest kernel
+#   make check-debug  the suite on the lockdep + KASAN guest kernel alone
 #   make lint       checkpatch --strict, sparse, W=1, kernel-doc
 #   make clean
 
@@ -44,9 +44,9 @@ run: setup selftests
 check: setup lint selftests
 	scripts/check-kernels $$(scripts/kernels check)
 
-# The suite on the lockdep + KASAN + kmemleak guest kernel, built from
-# Debian's linux-source-6.12 into /var/cache/mmrace the first time (about
-# 25 minutes on 2 cores), cached by its inputs afterwards.
+# The suite on the lockdep + KASAN + kmemleak guest kernel alone (make check
+# runs it too). The kernel is built from Debian's linux-source-6.12 into
+# /var/cache/mmrace the first time, cached by its inputs afterwards.
 check-debug: setup selftests
 	scripts/check-kernels debug
 
