@@ -5,6 +5,7 @@
  * a fatal signal in the middle of a run, and unload while in use.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -284,6 +285,77 @@ TEST_F(dev, unload_while_open)
 	EXPECT_EQ(-1, syscall(SYS_delete_module, "mmrace", O_NONBLOCK));
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY)
 		TH_LOG("delete_module: %s", strerror(errno));
+}
+
+/* rmmod while a run is in progress fails; the run finishes normally. */
+TEST_F_TIMEOUT(dev, unload_during_run, 60)
+{
+	int status, tries = 0, refused = 0;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct mmrace_run r;
+		int fd = mmrace_open();
+
+		quick_run(&r);
+		r.iterations = 0;
+		r.duration_ms = 1500;
+		_exit(mmrace_run(fd, &r) ? 1 : 0);
+	}
+	/* The parent's fd is closed so that only the run pins the module. */
+	close(self->fd);
+	self->fd = -1;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		tries++;
+		if (syscall(SYS_delete_module, "mmrace", O_NONBLOCK) == 0)
+			break;
+		refused += errno == EWOULDBLOCK || errno == EBUSY;
+		usleep(100 * 1000);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_LT(0, tries);
+	EXPECT_EQ(tries, refused) TH_LOG("the module unloaded under a run");
+	EXPECT_EQ(0, access(MMRACE_DEV_PATH, F_OK));
+}
+
+struct close_mid_run {
+	int fd;
+	int ret;
+};
+
+static void *close_mid_run_thread(void *arg)
+{
+	struct close_mid_run *c = arg;
+	struct mmrace_run r;
+
+	quick_run(&r);
+	r.iterations = 0;
+	r.duration_ms = 800;
+	c->ret = mmrace_run(c->fd, &r);
+	return NULL;
+}
+
+/* Closing the fd while another thread's run uses it: the run completes. */
+TEST_F_TIMEOUT(dev, close_mid_run, 60)
+{
+	struct close_mid_run c = { .fd = self->fd, .ret = -1 };
+	struct mmrace_run r;
+	pthread_t th;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, close_mid_run_thread, &c));
+	usleep(200 * 1000);
+	EXPECT_EQ(0, close(self->fd));
+	self->fd = -1;
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, c.ret);
+	self->fd = mmrace_open();
+	ASSERT_LE(0, self->fd);
+	quick_run(&r);
+	EXPECT_EQ(0, mmrace_run(self->fd, &r));
 }
 
 /* Without CAP_SYS_ADMIN the device refuses to open. */
