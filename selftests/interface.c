@@ -47,6 +47,17 @@ static void quick_run(struct mmrace_run *r)
 	r->iterations = 1000;
 }
 
+/* A run bounded by time only, for the tests that act while it runs. */
+static int timed_run(int fd, __u64 ms)
+{
+	struct mmrace_run r;
+
+	quick_run(&r);
+	r.iterations = 0;
+	r.duration_ms = ms;
+	return mmrace_run(fd, &r);
+}
+
 TEST_F(dev, info_and_names)
 {
 	struct mmrace_info info;
@@ -220,13 +231,8 @@ TEST_F_TIMEOUT(dev, two_callers, 60)
 		pid[i] = fork();
 		ASSERT_LE(0, pid[i]);
 		if (!pid[i]) {
-			struct mmrace_run r;
-			int fd = mmrace_open(), ret;
+			int ret = timed_run(mmrace_open(), 300);
 
-			quick_run(&r);
-			r.iterations = 0;
-			r.duration_ms = 300;
-			ret = mmrace_run(fd, &r);
 			_exit(ret == 0 ? 0 : ret == -EBUSY ? 1 : 2);
 		}
 	}
@@ -254,13 +260,7 @@ TEST_F_TIMEOUT(dev, fatal_signal_stops_run, 60)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct mmrace_run r;
-		int fd = mmrace_open();
-
-		quick_run(&r);
-		r.iterations = 0;
-		r.duration_ms = 20000;
-		mmrace_run(fd, &r);
+		timed_run(mmrace_open(), 20000);
 		_exit(3);
 	}
 	usleep(500 * 1000);
@@ -296,13 +296,7 @@ TEST_F_TIMEOUT(dev, unload_during_run, 60)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct mmrace_run r;
-		int fd = mmrace_open();
-
-		quick_run(&r);
-		r.iterations = 0;
-		r.duration_ms = 1500;
-		_exit(mmrace_run(fd, &r) ? 1 : 0);
+		_exit(timed_run(mmrace_open(), 1500) ? 1 : 0);
 	}
 	/* The parent's fd is closed so that only the run pins the module. */
 	close(self->fd);
@@ -330,12 +324,8 @@ struct close_mid_run {
 static void *close_mid_run_thread(void *arg)
 {
 	struct close_mid_run *c = arg;
-	struct mmrace_run r;
 
-	quick_run(&r);
-	r.iterations = 0;
-	r.duration_ms = 800;
-	c->ret = mmrace_run(c->fd, &r);
+	c->ret = timed_run(c->fd, 800);
 	return NULL;
 }
 

@@ -5,7 +5,13 @@
 # only if every program passed (or skipped).
 cd "$(dirname "$0")" || exit 1
 progs=("$@")
-[ ${#progs[@]} -gt 0 ] || progs=(interface p1_lockedvm p2_vmalock)
+if [ ${#progs[@]} = 0 ]; then
+	# Every built test program: the interface tests, then one per pattern.
+	progs=(interface)
+	for f in p[0-9]_*; do
+		[ -x "$f" ] && [ "${f%.c}" = "$f" ] && progs+=("$f")
+	done
+fi
 echo "TAP version 13"
 echo "1..${#progs[@]}"
 rc=0 n=0
