@@ -28,6 +28,7 @@
 static const struct mmrace_pattern *const mmrace_patterns[MMRACE_NR_PATTERNS] = {
 	[MMRACE_P1_LOCKEDVM] = &mmrace_p1_lockedvm,
 	[MMRACE_P2_VMALOCK] = &mmrace_p2_vmalock,
+	[MMRACE_P4_FORKPIN] = &mmrace_p4_forkpin,
 };
 
 /* Largest number of variants of any pattern (size of the results table). */
@@ -435,6 +436,7 @@ static int mmrace_release(struct inode *inode, struct file *file)
 {
 	struct mmrace_file *mf = file->private_data;
 
+	mmrace_pin_release_all(mf);
 	mmdrop(mf->mm);
 	mutex_destroy(&mf->lock);
 	kfree(mf);
@@ -548,6 +550,14 @@ static const struct mmrace_ioctl mmrace_ioctls[] = {
 		     mmrace_ioc_describe),
 	MMRACE_IOCTL(MMRACE_IOC_RUN, struct mmrace_run, counters,
 		     mmrace_ioc_run),
+	MMRACE_IOCTL(MMRACE_IOC_PIN, struct mmrace_pin, pinned_vm,
+		     mmrace_ioc_pin),
+	MMRACE_IOCTL(MMRACE_IOC_PIN_ACCESS, struct mmrace_pin_access, pfn,
+		     mmrace_ioc_pin_access),
+	MMRACE_IOCTL(MMRACE_IOC_UNPIN, struct mmrace_unpin, pinned_vm,
+		     mmrace_ioc_unpin),
+	MMRACE_IOCTL(MMRACE_IOC_PAGE_INFO, struct mmrace_page_info,
+		     mm_has_pinned, mmrace_ioc_page_info),
 };
 
 static long mmrace_ioctl(struct file *file, unsigned int cmd,

@@ -100,6 +100,8 @@ static int mmrace_thread_fn(void *data)
 	}
 	t->end_ns = mmrace_now_ns(ctx);
 out:
+	if (pat->thread_done)
+		pat->thread_done(t);
 	if (atomic_dec_and_test(&ctx->running))
 		complete(&ctx->done);
 	return 0;
@@ -118,9 +120,15 @@ static int mmrace_validate(struct mmrace_run *req,
 		return -EINVAL;
 	if (req->flags & ~MMRACE_RUN_FLAGS)
 		return -EINVAL;
-	if (req->threads == 0)
+	if (req->threads == 0) {
 		req->threads = mmrace_default_threads();
+		if (pat->thread_step > 1)
+			req->threads -= req->threads % pat->thread_step;
+		req->threads = max(req->threads, (u64)pat->min_threads);
+	}
 	if (req->threads < pat->min_threads || req->threads > max_threads)
+		return -EINVAL;
+	if (pat->thread_step > 1 && req->threads % pat->thread_step)
 		return -EINVAL;
 	if (req->duration_ms > MMRACE_MAX_DURATION_MS ||
 	    req->iterations > MMRACE_MAX_ITERATIONS ||

@@ -132,13 +132,18 @@ struct mmrace_ctx {
  * @counters: the result counters, indexed by the pattern's counter enum
  * @nr_counters: number of @counters
  * @min_threads: fewest threads a run needs
+ * @thread_step: when above 1, a run's threads must be a multiple of it
+ *	(the default thread count is rounded down to one)
  * @prepare: validate @ctx->req->arg and set up @ctx->priv (may sleep);
  *	returns 0 or a negative errno
  * @thread_init: optional: set up one thread's state before the gate
  * @op: one operation of thread @t; returns 0, or a negative errno that stops
  *	the run and is returned to the caller
- * @finish: after every thread stopped: final checks into @t->cnt of
- *	thread 0, free @ctx->priv; called whenever @prepare succeeded
+ * @thread_done: optional: thread @t does no more operations (its partners
+ *	must not wait for it); called once per started thread
+ * @finish: after every thread stopped and the threads' counters were
+ *	merged into @ctx->req->counters: final checks into those, free
+ *	@ctx->priv; called whenever @prepare succeeded
  */
 struct mmrace_pattern {
 	u32 id;
@@ -149,24 +154,31 @@ struct mmrace_pattern {
 	const struct mmrace_counter_desc *counters;
 	unsigned int nr_counters;
 	unsigned int min_threads;
+	unsigned int thread_step;
 	int (*prepare)(struct mmrace_ctx *ctx);
 	int (*thread_init)(struct mmrace_thread *t);
 	int (*op)(struct mmrace_thread *t);
+	void (*thread_done)(struct mmrace_thread *t);
 	void (*finish)(struct mmrace_ctx *ctx);
 };
+
+struct mmrace_pinned;
 
 /**
  * struct mmrace_file - per-open state of /dev/mmrace
  * @mm: the opener's mm, mmgrab'd (never mmget across open time)
  * @lock: serialises the ioctls of this file
+ * @pins: long-term pins held by this file (pin.c), released on close
  */
 struct mmrace_file {
 	struct mm_struct *mm;
 	struct mutex lock;	/* one ioctl of this file at a time */
+	struct mmrace_pinned *pins[MMRACE_MAX_PINS];
 };
 
 extern const struct mmrace_pattern mmrace_p1_lockedvm;
 extern const struct mmrace_pattern mmrace_p2_vmalock;
+extern const struct mmrace_pattern mmrace_p4_forkpin;
 
 /* Core (core.c). */
 const struct mmrace_pattern *mmrace_pattern_get(u64 id);
@@ -176,6 +188,13 @@ void mmrace_record_result(const struct mmrace_pattern *pat,
 			  const struct mmrace_run *res);
 unsigned int mmrace_default_threads(void);
 u64 mmrace_default_duration_ms(void);
+
+/* Real pins held by an open file (pin.c); called under mmrace_file.lock. */
+int mmrace_ioc_pin(struct mmrace_file *mf, void *arg);
+int mmrace_ioc_pin_access(struct mmrace_file *mf, void *arg);
+int mmrace_ioc_unpin(struct mmrace_file *mf, void *arg);
+int mmrace_ioc_page_info(struct mmrace_file *mf, void *arg);
+void mmrace_pin_release_all(struct mmrace_file *mf);
 
 /* Run harness (harness.c). */
 int mmrace_run(struct mmrace_run *req, struct mm_struct *mm);

@@ -32,11 +32,16 @@
  * enum mmrace_pattern_id - the patterns this module knows
  * @MMRACE_P1_LOCKEDVM: locked_vm / pinned_vm charged without mmap_lock
  * @MMRACE_P2_VMALOCK: the per-VMA lock as a reference count
+ * @MMRACE_P4_FORKPIN: fork racing pin_user_pages_fast (store buffering)
  * @MMRACE_NR_PATTERNS: number of pattern ids (not a pattern)
+ *
+ * Ids are given in the order the patterns were added and never change; the
+ * "Pn" in a name is the pattern's number in the documentation.
  */
 enum mmrace_pattern_id {
 	MMRACE_P1_LOCKEDVM = 0,
 	MMRACE_P2_VMALOCK,
+	MMRACE_P4_FORKPIN,
 	MMRACE_NR_PATTERNS,
 };
 
@@ -240,6 +245,60 @@ enum mmrace_p2_counter {
 };
 
 /**
+ * enum mmrace_p4_variant - variants of pattern P4 (the pin / fork litmus)
+ * @MMRACE_P4_ONCE: WRITE_ONCE then READ_ONCE on both sides, no barrier
+ *	(broken: the "neither side copies" outcome is allowed, and x86 shows
+ *	it: a store may wait in the store buffer while the next load runs)
+ * @MMRACE_P4_MB: smp_mb() between the store and the load on both sides
+ *	(SB+fencembonceonces: forbidden)
+ * @MMRACE_P4_AFTER_ATOMIC: the pin side sets the flag and raises the
+ *	reference with void atomics and smp_mb__after_atomic(), the fork side
+ *	uses smp_mb() (what the kernel does since 6.0)
+ * @MMRACE_P4_ATOMIC_NOMB: the same void atomics without
+ *	smp_mb__after_atomic() (broken by the kernel memory model; on x86 the
+ *	LOCK prefix is a full barrier, so it does not show there)
+ * @MMRACE_P4_NR_VARIANTS: number of variants (not a variant)
+ */
+enum mmrace_p4_variant {
+	MMRACE_P4_ONCE = 0,
+	MMRACE_P4_MB,
+	MMRACE_P4_AFTER_ATOMIC,
+	MMRACE_P4_ATOMIC_NOMB,
+	MMRACE_P4_NR_VARIANTS,
+};
+
+/**
+ * enum mmrace_p4_counter - indices into &mmrace_run.counters for P4
+ * @MMRACE_P4_C_ITERATIONS: litmus iterations whose outcome was counted
+ *	(each is two operations, one per side)
+ * @MMRACE_P4_C_NEITHER: the pin side read the old PTE and the fork side
+ *	read "not pinned": neither side copies (the forbidden outcome;
+ *	violation)
+ * @MMRACE_P4_C_PIN_BACKOFF: only the pin side saw the other's store: it
+ *	backs off to the slow path, which breaks COW
+ * @MMRACE_P4_C_FORK_COPY: only the fork side saw the other's store: it
+ *	copies the page for the child
+ * @MMRACE_P4_C_BOTH: both sides saw the other's store (an extra copy,
+ *	harmless)
+ * @MMRACE_P4_C_HALF_PINNED: the fork side saw one of has_pinned and the
+ *	page reference but not the other (it does not copy)
+ * @MMRACE_P4_C_PAIRS: pin/fork thread pairs of the run
+ * @MMRACE_P4_NR_COUNTERS: number of counters (not a counter)
+ *
+ * The four outcome counters add up to @MMRACE_P4_C_ITERATIONS.
+ */
+enum mmrace_p4_counter {
+	MMRACE_P4_C_ITERATIONS = 0,
+	MMRACE_P4_C_NEITHER,
+	MMRACE_P4_C_PIN_BACKOFF,
+	MMRACE_P4_C_FORK_COPY,
+	MMRACE_P4_C_BOTH,
+	MMRACE_P4_C_HALF_PINNED,
+	MMRACE_P4_C_PAIRS,
+	MMRACE_P4_NR_COUNTERS,
+};
+
+/**
  * struct mmrace_info - what this module and kernel offer (MMRACE_IOC_INFO)
  * @abi_version: out: MMRACE_ABI_VERSION of the module
  * @nr_patterns: out: number of pattern ids
@@ -341,10 +400,99 @@ struct mmrace_run {
 #define MMRACE_RUN_UNBOUND	(1ULL << 0)
 #define MMRACE_RUN_FLAGS	(MMRACE_RUN_UNBOUND)
 
+/* Largest number of pages one MMRACE_IOC_PIN may pin. */
+#define MMRACE_PIN_MAX_PAGES	512
+/* Largest number of pins one open file may hold. */
+#define MMRACE_MAX_PINS		16
+
+/**
+ * struct mmrace_pin - pin pages of the caller (MMRACE_IOC_PIN)
+ * @addr: in: page-aligned start address in the caller's memory
+ * @nr_pages: in: pages to pin, 1..MMRACE_PIN_MAX_PAGES
+ * @flags: in: MMRACE_PIN_* bits; unknown bits give -EINVAL
+ * @id: out: the pin's handle for MMRACE_IOC_PIN_ACCESS and MMRACE_IOC_UNPIN
+ * @pinned_vm: out: the caller's mm->pinned_vm in pages after the charge
+ *
+ * The pages are pinned with pin_user_pages_fast() and the pin is charged
+ * to the opener's mm->pinned_vm against RLIMIT_MEMLOCK (skipped with
+ * CAP_IPC_LOCK), as a driver holding long-term pins does. Pins are held
+ * across ioctls, by the open file, and released with MMRACE_IOC_UNPIN or
+ * when the file is closed. Only a task of the opener's mm may pin (-EPERM).
+ * Errors: -EFAULT for an address the kernel cannot pin (unmapped, not
+ * writable with MMRACE_PIN_WRITE), -ENOSPC when the file holds
+ * MMRACE_MAX_PINS pins, -ENOMEM above RLIMIT_MEMLOCK.
+ */
+struct mmrace_pin {
+	__u64 addr;
+	__u64 nr_pages;
+	__u64 flags;
+	__u64 id;
+	__u64 pinned_vm;
+};
+
+/* FOLL_WRITE: pin for writing (breaks COW first, as a DMA target must). */
+#define MMRACE_PIN_WRITE	(1ULL << 0)
+/* FOLL_LONGTERM: the pin may be held indefinitely. */
+#define MMRACE_PIN_LONGTERM	(1ULL << 1)
+#define MMRACE_PIN_FLAGS	(MMRACE_PIN_WRITE | MMRACE_PIN_LONGTERM)
+
+/**
+ * struct mmrace_pin_access - read or write 8 bytes through a pin, as a
+ *	device doing DMA would (MMRACE_IOC_PIN_ACCESS)
+ * @id: in: the pin's handle
+ * @offset: in: byte offset from the pin's start address, 8-byte aligned
+ * @write: in: 0 to read, 1 to write @value
+ * @value: in: the value to write; out: the value read (or written)
+ * @pfn: out: page frame number of the pinned page at @offset
+ */
+struct mmrace_pin_access {
+	__u64 id;
+	__u64 offset;
+	__u64 write;
+	__u64 value;
+	__u64 pfn;
+};
+
+/**
+ * struct mmrace_unpin - release a pin (MMRACE_IOC_UNPIN)
+ * @id: in: the pin's handle; -ENOENT if this file holds no such pin
+ * @pinned_vm: out: the caller's mm->pinned_vm in pages after the uncharge
+ */
+struct mmrace_unpin {
+	__u64 id;
+	__u64 pinned_vm;
+};
+
+/**
+ * struct mmrace_page_info - what backs an address of the caller
+ *	(MMRACE_IOC_PAGE_INFO)
+ * @addr: in: an address in the caller's memory (faulted in for reading)
+ * @pfn: out: page frame number of the page mapped there
+ * @refcount: out: the folio's reference count, not counting the
+ *	reference this ioctl takes to look
+ * @order: out: the folio's order (9 for a 2 MiB THP on x86)
+ * @maybe_pinned: out: 1 when folio_maybe_dma_pinned()
+ * @mm_has_pinned: out: 1 when MMF_HAS_PINNED is set on the caller's mm
+ *
+ * Only a task of the opener's mm may look (-EPERM).
+ */
+struct mmrace_page_info {
+	__u64 addr;
+	__u64 pfn;
+	__u64 refcount;
+	__u64 order;
+	__u64 maybe_pinned;
+	__u64 mm_has_pinned;
+};
+
 #define MMRACE_IOC_MAGIC	0xE7
 
 #define MMRACE_IOC_INFO		_IOWR(MMRACE_IOC_MAGIC, 0x00, struct mmrace_info)
 #define MMRACE_IOC_DESCRIBE	_IOWR(MMRACE_IOC_MAGIC, 0x01, struct mmrace_describe)
 #define MMRACE_IOC_RUN		_IOWR(MMRACE_IOC_MAGIC, 0x02, struct mmrace_run)
+#define MMRACE_IOC_PIN		_IOWR(MMRACE_IOC_MAGIC, 0x03, struct mmrace_pin)
+#define MMRACE_IOC_PIN_ACCESS	_IOWR(MMRACE_IOC_MAGIC, 0x04, struct mmrace_pin_access)
+#define MMRACE_IOC_UNPIN	_IOWR(MMRACE_IOC_MAGIC, 0x05, struct mmrace_unpin)
+#define MMRACE_IOC_PAGE_INFO	_IOWR(MMRACE_IOC_MAGIC, 0x06, struct mmrace_page_info)
 
 #endif /* _UAPI_LINUX_MMRACE_H */

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P4: fork racing pin_user_pages_fast(), as a store-buffering litmus test
+ * run on the CPUs.
+ *
+ * Seed: "mm: Do early cow for pinned pages during fork()" (LKML, September
+ * 2020) and the ordering discussion that followed. GUP-fast marks the mm as
+ * pinning and raises the page's pin count, then re-reads the PTE; fork
+ * write-protects the PTE, then reads the pin count and the mm flag. Each side
+ * stores, then loads what the other stored: the store-buffering shape. With
+ * a full barrier between the store and the load on both sides, at least one
+ * side sees the other (GUP-fast backs off to the slow path, which breaks
+ * COW, or fork copies the page for the child). Without one, both can read
+ * the old values: the pin succeeds on a page fork then shares with the
+ * child, and the parent's next write moves it away from the pinned page.
+ *
+ * Threads run in pairs bound to different CPUs: even threads are the pin
+ * side, odd ones the fork side. For every iteration the pair meets at a
+ * rendezvous, each side runs its three instructions on a fresh cell (a ring
+ * of zeroed cells, one variable per cache line, as in the kernel: mm flags,
+ * struct page and page table are different lines), and at the next
+ * rendezvous the fork side counts the previous iteration's outcome and
+ * zeroes its cell. The histogram is klitmus7's: the four outcomes, with the
+ * forbidden one ("neither side copies") counted as a violation.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "mmrace.h"
+
+/* Cells in each pair's ring (a power of two). */
+#define P4_CELLS		64
+/* Rendezvous spins between two cond_resched() calls. */
+#define P4_SPINS		1024
+
+enum p4_side { P4_PIN, P4_FORK };
+
+/*
+ * One litmus instance: has_pinned stands for MMF_HAS_PINNED in mm->flags,
+ * ref for the folio's pin count, pte for the page table entry (1: write
+ * protected by fork).
+ */
+struct p4_cell {
+	unsigned long has_pinned ____cacheline_aligned;
+	atomic_t ref ____cacheline_aligned;
+	unsigned long pte ____cacheline_aligned;
+	/* Results: written by their side, read after the next rendezvous. */
+	int r_pin_wp;
+	int r_fork_flag;
+	int r_fork_ref;
+};
+
+struct p4_pair {
+	/* Iteration each side has reached, and whether it stopped for good. */
+	unsigned long seq[2] ____cacheline_aligned;
+	int gone[2] ____cacheline_aligned;
+	unsigned long iter[2];
+	struct p4_cell cells[P4_CELLS];
+};
+
+struct p4_state {
+	unsigned int nr_pairs;
+	struct p4_pair *pairs;
+};
+
+static struct p4_pair *p4_pair_of(struct mmrace_thread *t)
+{
+	struct p4_state *p = t->ctx->priv;
+
+	return &p->pairs[t->idx / 2];
+}
+
+/*
+ * Wait until the other side reaches iteration @i. Returns false when the
+ * other side stopped for good or the run is stopping.
+ */
+static bool p4_rendezvous(struct mmrace_thread *t, struct p4_pair *pair,
+			  enum p4_side me, unsigned long i)
+{
+	unsigned int spins = 0;
+
+	/* Release: our previous cell's results are visible past the meet. */
+	smp_store_release(&pair->seq[me], i);
+	while (smp_load_acquire(&pair->seq[!me]) < i) {
+		if (READ_ONCE(pair->gone[!me]) || READ_ONCE(t->ctx->stop))
+			return false;
+		cpu_relax();
+		if (++spins == P4_SPINS) {
+			spins = 0;
+			cond_resched();
+			if (kthread_should_stop())
+				return false;
+		}
+	}
+	return true;
+}
+
+/* GUP-fast's side: mark the mm, take the pin, re-read the PTE. */
+static void p4_pin_side(unsigned int variant, struct p4_cell *c)
+{
+	switch (variant) {
+	case MMRACE_P4_ONCE:
+		WRITE_ONCE(c->has_pinned, 1);
+		atomic_set(&c->ref, 1);
+		c->r_pin_wp = READ_ONCE(c->pte);
+		break;
+	case MMRACE_P4_MB:
+		WRITE_ONCE(c->has_pinned, 1);
+		atomic_set(&c->ref, 1);
+		smp_mb();
+		c->r_pin_wp = READ_ONCE(c->pte);
+		break;
+	case MMRACE_P4_AFTER_ATOMIC:
+		/* mm_set_has_pinned_flag(), then try_grab_folio_fast(). */
+		if (!test_bit(0, &c->has_pinned))
+			set_bit(0, &c->has_pinned);
+		atomic_inc(&c->ref);
+		smp_mb__after_atomic();
+		c->r_pin_wp = READ_ONCE(c->pte);
+		break;
+	case MMRACE_P4_ATOMIC_NOMB:
+		if (!test_bit(0, &c->has_pinned))
+			set_bit(0, &c->has_pinned);
+		atomic_inc(&c->ref);
+		c->r_pin_wp = READ_ONCE(c->pte);
+		break;
+	}
+}
+
+/* Fork's side: write-protect, then ask whether the page may be pinned. */
+static void p4_fork_side(unsigned int variant, struct p4_cell *c)
+{
+	WRITE_ONCE(c->pte, 1);
+	if (variant != MMRACE_P4_ONCE)
+		smp_mb();
+	/* folio_needs_cow_for_dma(): the mm flag, then the pin count. */
+	c->r_fork_flag = !!READ_ONCE(c->has_pinned);
+	c->r_fork_ref = atomic_read(&c->ref);
+}
+
+/* Count the outcome of a finished cell and make it fresh again. */
+static void p4_tally(struct mmrace_thread *t, struct p4_cell *c)
+{
+	bool pin_backs_off = c->r_pin_wp;
+	bool fork_copies = c->r_fork_flag && c->r_fork_ref;
+
+	t->cnt[MMRACE_P4_C_ITERATIONS]++;
+	if (c->r_fork_flag != !!c->r_fork_ref)
+		t->cnt[MMRACE_P4_C_HALF_PINNED]++;
+	if (pin_backs_off && fork_copies)
+		t->cnt[MMRACE_P4_C_BOTH]++;
+	else if (pin_backs_off)
+		t->cnt[MMRACE_P4_C_PIN_BACKOFF]++;
+	else if (fork_copies)
+		t->cnt[MMRACE_P4_C_FORK_COPY]++;
+	else
+		mmrace_violation(t, MMRACE_P4_C_NEITHER, 1);
+
+	c->has_pinned = 0;
+	atomic_set(&c->ref, 0);
+	c->pte = 0;
+	c->r_pin_wp = 0;
+	c->r_fork_flag = 0;
+	c->r_fork_ref = 0;
+}
+
+static int p4_prepare(struct mmrace_ctx *ctx)
+{
+	struct p4_state *p;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->nr_pairs = ctx->nr_threads / 2;
+	p->pairs = kvcalloc(p->nr_pairs, sizeof(*p->pairs), GFP_KERNEL);
+	if (!p->pairs) {
+		kfree(p);
+		return -ENOMEM;
+	}
+	ctx->priv = p;
+	return 0;
+}
+
+static int p4_op(struct mmrace_thread *t)
+{
+	struct p4_pair *pair = p4_pair_of(t);
+	enum p4_side me = t->idx & 1 ? P4_FORK : P4_PIN;
+	unsigned long i = pair->iter[me] + 1;
+
+	if (!p4_rendezvous(t, pair, me, i))
+		return 0;
+	pair->iter[me] = i;
+	if (me == P4_PIN) {
+		p4_pin_side(t->ctx->variant, &pair->cells[i % P4_CELLS]);
+		return 0;
+	}
+	p4_fork_side(t->ctx->variant, &pair->cells[i % P4_CELLS]);
+	/* Both sides are past iteration i - 1: its cell is final. */
+	if (i > 1)
+		p4_tally(t, &pair->cells[(i - 1) % P4_CELLS]);
+	return 0;
+}
+
+static void p4_thread_done(struct mmrace_thread *t)
+{
+	struct p4_pair *pair = p4_pair_of(t);
+
+	WRITE_ONCE(pair->gone[t->idx & 1], 1);
+}
+
+static void p4_finish(struct mmrace_ctx *ctx)
+{
+	struct p4_state *p = ctx->priv;
+
+	ctx->req->counters[MMRACE_P4_C_PAIRS] = p->nr_pairs;
+	kvfree(p->pairs);
+	kfree(p);
+	ctx->priv = NULL;
+}
+
+static const struct mmrace_variant p4_variants[] = {
+	[MMRACE_P4_ONCE] = { "once",
+		"WRITE_ONCE then READ_ONCE, no barrier (SB allowed)",
+		MMRACE_DF_BROKEN },
+	[MMRACE_P4_MB] = { "mb", "smp_mb() on both sides (SB forbidden)", 0 },
+	[MMRACE_P4_AFTER_ATOMIC] = { "after_atomic",
+		"void atomics + smp_mb__after_atomic() / smp_mb() (6.0+)", 0 },
+	[MMRACE_P4_ATOMIC_NOMB] = { "atomic_nomb",
+		"void atomics, no smp_mb__after_atomic() (LKMM: allowed)",
+		MMRACE_DF_BROKEN },
+};
+
+static const struct mmrace_counter_desc p4_counters[] = {
+	[MMRACE_P4_C_ITERATIONS] = { "iterations",
+		"litmus iterations counted (two ops each)", 0 },
+	[MMRACE_P4_C_NEITHER] = { "neither",
+		"pin read old PTE, fork read unpinned: nobody copies",
+		MMRACE_DF_VIOLATION },
+	[MMRACE_P4_C_PIN_BACKOFF] = { "pin_backoff",
+		"only the pin side saw the other: slow GUP breaks COW", 0 },
+	[MMRACE_P4_C_FORK_COPY] = { "fork_copy",
+		"only the fork side saw the other: the child gets a copy", 0 },
+	[MMRACE_P4_C_BOTH] = { "both", "both sides saw the other", 0 },
+	[MMRACE_P4_C_HALF_PINNED] = { "half_pinned",
+		"fork saw one of has_pinned and the pin count", 0 },
+	[MMRACE_P4_C_PAIRS] = { "pairs", "pin/fork thread pairs", 0 },
+};
+
+const struct mmrace_pattern mmrace_p4_forkpin = {
+	.id = MMRACE_P4_FORKPIN,
+	.name = "p4_forkpin",
+	.title = "fork racing pin_user_pages_fast (store-buffering litmus)",
+	.variants = p4_variants,
+	.nr_variants = ARRAY_SIZE(p4_variants),
+	.counters = p4_counters,
+	.nr_counters = ARRAY_SIZE(p4_counters),
+	.min_threads = 2,
+	.thread_step = 2,
+	.prepare = p4_prepare,
+	.op = p4_op,
+	.thread_done = p4_thread_done,
+	.finish = p4_finish,
+};
+
+MODULE_INFO(pattern,
+	    "p4_forkpin: once(broken) mb after_atomic atomic_nomb(broken); real pins through MMRACE_IOC_PIN");

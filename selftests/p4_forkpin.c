@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P4 selftests: fork racing pin_user_pages_fast().
+ *
+ * The litmus half runs the store-buffering shape on two kernel threads
+ * bound to different CPUs: with full barriers (or the kernel's void atomic
+ * plus smp_mb__after_atomic()) the "neither side copies" outcome must not
+ * appear in 10^7 iterations; without barriers it must appear, or the test
+ * SKIPs with the measured zero (a CPU or emulator that did not reorder).
+ *
+ * The real half pins a page of this process through /dev/mmrace with
+ * pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM), forks while the pin is
+ * held (and while other threads pin and write), and checks that the pinned
+ * page stays the one this process maps: what the "device" writes through
+ * the pin is what the process reads, and the reverse; a child's writes stay
+ * in the child. For private anonymous memory, THP and shared memory.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "mmrace_lib.h"
+
+/* Litmus iterations the fixed variants must pass without the outcome. */
+#define P4_FIXED_ITERS		10000000ULL
+/* Iterations per run while looking for the forbidden outcome. */
+#define P4_SEARCH_ITERS		1000000ULL
+#define P4_SEARCH_RUNS		10
+/* Forks of the real tests. */
+#define P4_FORKS		200
+/* Pin / write / check rounds racing a forking thread. */
+#define P4_RACE_ROUNDS		3000
+/* ... and for at least this many seconds. */
+#define P4_RACE_S		3
+#define P4_THP_SIZE		(2UL << 20)
+/* References a FOLL_PIN adds to a small folio (GUP_PIN_COUNTING_BIAS). */
+#define P4_PIN_BIAS		1024
+
+static long page_size;
+
+static void p4_log(struct __test_metadata *_metadata, const char *what,
+		   const struct mmrace_run *r)
+{
+	const __u64 *c = r->counters;
+
+	TH_LOG("%s: pairs=%llu iterations=%llu neither=%llu pin_backoff=%llu fork_copy=%llu both=%llu half_pinned=%llu (%.1f per million) ns/iter=%.0f seed=%llu",
+	       what, c[MMRACE_P4_C_PAIRS], c[MMRACE_P4_C_ITERATIONS],
+	       c[MMRACE_P4_C_NEITHER], c[MMRACE_P4_C_PIN_BACKOFF],
+	       c[MMRACE_P4_C_FORK_COPY], c[MMRACE_P4_C_BOTH],
+	       c[MMRACE_P4_C_HALF_PINNED],
+	       c[MMRACE_P4_C_ITERATIONS] ?
+	       1e6 * c[MMRACE_P4_C_NEITHER] / c[MMRACE_P4_C_ITERATIONS] : 0,
+	       c[MMRACE_P4_C_ITERATIONS] ?
+	       (double)r->elapsed_ns / c[MMRACE_P4_C_ITERATIONS] * 2 /
+	       r->threads : 0, r->seed);
+}
+
+FIXTURE(p4) {
+	int fd;
+	int ncpu;
+};
+
+FIXTURE_SETUP(p4)
+{
+	struct mmrace_info info = { 0 };
+
+	page_size = sysconf(_SC_PAGESIZE);
+	self->fd = mmrace_open();
+	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	self->ncpu = info.online_cpus;
+}
+
+FIXTURE_TEARDOWN(p4)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* One pair, @iters litmus iterations (two operations each). */
+static int p4_litmus(int fd, __u64 variant, __u64 iters, struct mmrace_run *r)
+{
+	mmrace_run_init(r, MMRACE_P4_FORKPIN, variant);
+	r->threads = 2;
+	/* The first iteration's cell is counted at the second rendezvous. */
+	r->iterations = 2 * (iters + 1);
+	return mmrace_run(fd, r);
+}
+
+static void p4_check_histogram(struct __test_metadata *_metadata,
+			       const struct mmrace_run *r)
+{
+	const __u64 *c = r->counters;
+
+	EXPECT_EQ(c[MMRACE_P4_C_ITERATIONS],
+		  c[MMRACE_P4_C_NEITHER] + c[MMRACE_P4_C_PIN_BACKOFF] +
+		  c[MMRACE_P4_C_FORK_COPY] + c[MMRACE_P4_C_BOTH]);
+	EXPECT_EQ(c[MMRACE_P4_C_NEITHER], r->violations);
+}
+
+static const char *p4_observation(const struct mmrace_run *r)
+{
+	__u64 n = r->counters[MMRACE_P4_C_NEITHER];
+
+	if (!n)
+		return "Never";
+	return n == r->counters[MMRACE_P4_C_ITERATIONS] ? "Always" :
+							  "Sometimes";
+}
+
+static void p4_never(struct __test_metadata *_metadata, int fd, int ncpu,
+		     __u64 variant, const char *name)
+{
+	struct mmrace_run r;
+
+	if (ncpu < 2)
+		SKIP(return, "needs 2 CPUs, has %d", ncpu);
+	ASSERT_EQ(0, p4_litmus(fd, variant, P4_FIXED_ITERS, &r));
+	p4_log(_metadata, name, &r);
+	TH_LOG("%s: Positive: %llu, Negative: %llu, Observation %s", name,
+	       r.counters[MMRACE_P4_C_NEITHER],
+	       r.counters[MMRACE_P4_C_ITERATIONS] -
+	       r.counters[MMRACE_P4_C_NEITHER], p4_observation(&r));
+	p4_check_histogram(_metadata, &r);
+	EXPECT_EQ(P4_FIXED_ITERS, r.counters[MMRACE_P4_C_ITERATIONS]);
+	EXPECT_EQ(0, r.counters[MMRACE_P4_C_NEITHER]);
+	/* The run was a race, not two threads taking turns. */
+	EXPECT_LT(0, r.counters[MMRACE_P4_C_PIN_BACKOFF]);
+	EXPECT_LT(0, r.counters[MMRACE_P4_C_FORK_COPY]);
+}
+
+TEST_F_TIMEOUT(p4, mb_never, 300)
+{
+	p4_never(_metadata, self->fd, self->ncpu, MMRACE_P4_MB, "mb");
+}
+
+TEST_F_TIMEOUT(p4, after_atomic_never, 300)
+{
+	p4_never(_metadata, self->fd, self->ncpu, MMRACE_P4_AFTER_ATOMIC,
+		 "after_atomic");
+}
+
+/*
+ * A void atomic gives no ordering in the kernel memory model; on x86 it is
+ * a LOCK-prefixed instruction, a full barrier, so the outcome must not show
+ * there. Elsewhere the result is reported, not asserted.
+ */
+TEST_F_TIMEOUT(p4, atomic_nomb_on_this_cpu, 300)
+{
+	struct mmrace_run r;
+
+	if (self->ncpu < 2)
+		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
+	ASSERT_EQ(0, p4_litmus(self->fd, MMRACE_P4_ATOMIC_NOMB,
+			       P4_FIXED_ITERS, &r));
+	p4_log(_metadata, "atomic_nomb", &r);
+	p4_check_histogram(_metadata, &r);
+#if defined(__x86_64__) || defined(__i386__)
+	EXPECT_EQ(0, r.counters[MMRACE_P4_C_NEITHER]);
+#else
+	TH_LOG("not x86: atomic_nomb Observation %s", p4_observation(&r));
+#endif
+}
+
+/* Without barriers the forbidden outcome shows, or the CPU did not reorder. */
+TEST_F_TIMEOUT(p4, once_sometimes, 300)
+{
+	__u64 iters = 0, neither = 0;
+	struct mmrace_run r;
+	int i;
+
+	if (self->ncpu < 2)
+		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
+	for (i = 0; i < P4_SEARCH_RUNS && !neither; i++) {
+		ASSERT_EQ(0, p4_litmus(self->fd, MMRACE_P4_ONCE,
+				       P4_SEARCH_ITERS, &r));
+		p4_check_histogram(_metadata, &r);
+		iters += r.counters[MMRACE_P4_C_ITERATIONS];
+		neither += r.counters[MMRACE_P4_C_NEITHER];
+	}
+	p4_log(_metadata, "once (last run)", &r);
+	TH_LOG("once: %llu forbidden outcomes in %llu iterations (%.1f per million)",
+	       neither, iters, 1e6 * neither / iters);
+	if (!neither)
+		SKIP(return, "0 forbidden outcomes in %llu iterations: this CPU did not reorder a store with a later load",
+		     iters);
+	EXPECT_NE(MMRACE_NONE, r.first_detect_ns);
+}
+
+/* Pairs: threads come in pin/fork pairs, an odd count is refused. */
+TEST_F(p4, thread_pairs)
+{
+	struct mmrace_run r;
+
+	mmrace_run_init(&r, MMRACE_P4_FORKPIN, MMRACE_P4_MB);
+	r.threads = 3;
+	r.iterations = 1000;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	r.threads = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	mmrace_run_init(&r, MMRACE_P4_FORKPIN, MMRACE_P4_MB);
+	r.threads = 4;
+	r.iterations = 4 * 10001;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	EXPECT_EQ(2, r.counters[MMRACE_P4_C_PAIRS]);
+	EXPECT_EQ(2 * 10000, r.counters[MMRACE_P4_C_ITERATIONS]);
+	p4_check_histogram(_metadata, &r);
+	/* Default threads: rounded down to pairs. */
+	mmrace_run_init(&r, MMRACE_P4_FORKPIN, MMRACE_P4_MB);
+	r.duration_ms = 50;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	EXPECT_EQ(0, r.threads % 2);
+	EXPECT_LE(2, r.threads);
+	/* A timed run stops both sides of every pair. */
+	mmrace_run_init(&r, MMRACE_P4_FORKPIN, MMRACE_P4_ONCE);
+	r.threads = 4;
+	r.duration_ms = 200;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	EXPECT_GT(2000000000ULL, r.elapsed_ns);
+	p4_check_histogram(_metadata, &r);
+}
+
+/* ---- real pins ------------------------------------------------------- */
+
+static int pin(int fd, void *addr, __u64 nr, __u64 flags, __u64 *id)
+{
+	struct mmrace_pin p = {
+		.addr = (uintptr_t)addr, .nr_pages = nr, .flags = flags,
+	};
+
+	if (ioctl(fd, MMRACE_IOC_PIN, &p))
+		return -errno;
+	if (id)
+		*id = p.id;
+	return 0;
+}
+
+static int unpin(int fd, __u64 id)
+{
+	struct mmrace_unpin u = { .id = id };
+
+	return ioctl(fd, MMRACE_IOC_UNPIN, &u) ? -errno : 0;
+}
+
+/* Read (write 0) or write (write 1) 8 bytes through a pin. */
+static int pin_rw(int fd, __u64 id, __u64 off, int write, __u64 *val,
+		  __u64 *pfn)
+{
+	struct mmrace_pin_access a = {
+		.id = id, .offset = off, .write = write, .value = *val,
+	};
+
+	if (ioctl(fd, MMRACE_IOC_PIN_ACCESS, &a))
+		return -errno;
+	*val = a.value;
+	if (pfn)
+		*pfn = a.pfn;
+	return 0;
+}
+
+static int page_info(int fd, void *addr, struct mmrace_page_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->addr = (uintptr_t)addr;
+	return ioctl(fd, MMRACE_IOC_PAGE_INFO, pi) ? -errno : 0;
+}
+
+enum p4_mem { P4_ANON, P4_THP, P4_SHARED };
+
+/* Map one kind of memory; *len is the size to unmap. NULL: SKIP reason. */
+static char *p4_map(enum p4_mem kind, size_t *len, const char **why)
+{
+	char *p, *a;
+
+	switch (kind) {
+	case P4_ANON:
+		*len = 4 * page_size;
+		p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		break;
+	case P4_SHARED:
+		*len = 4 * page_size;
+		p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		break;
+	case P4_THP:
+		*len = 2 * P4_THP_SIZE;
+		a = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a == MAP_FAILED)
+			return NULL;
+		p = (char *)(((uintptr_t)a + P4_THP_SIZE - 1) &
+			     ~(P4_THP_SIZE - 1));
+		if (madvise(p, P4_THP_SIZE, MADV_HUGEPAGE)) {
+			*why = "MADV_HUGEPAGE refused: no THP in this kernel";
+			munmap(a, *len);
+			return NULL;
+		}
+		/* Keep only the aligned 2 MiB. */
+		if (p != a)
+			munmap(a, p - a);
+		munmap(p + P4_THP_SIZE, P4_THP_SIZE - (p - a));
+		*len = P4_THP_SIZE;
+		memset(p, 0x5a, P4_THP_SIZE);
+		return p;
+	default:
+		return NULL;
+	}
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5a, *len);
+	return p;
+}
+
+/*
+ * Pin a page, fork P4_FORKS times with the pin held, and check after each
+ * fork that the pinned page is still this process's page. For private
+ * memory the child must see its pre-fork copy and its writes must stay its
+ * own; for shared memory the child shares the page and its writes show.
+ */
+static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
+			enum p4_mem kind)
+{
+	struct mmrace_page_info before, pinned, after;
+	const char *why = "mmap failed";
+	__u64 id = 0, pfn = 0, v;
+	long vmpin0, vmpin1;
+	size_t len;
+	int i, lost = 0;
+	char *mem = p4_map(kind, &len, &why);
+	volatile __u64 *word;
+
+	if (!mem)
+		SKIP(return, "%s", why);
+	/* A word in the middle of the mapping: inside the THP, not its head. */
+	word = (volatile __u64 *)(mem + (kind == P4_THP ? 5 * page_size :
+					 page_size) + 64);
+	ASSERT_EQ(0, page_info(fd, (void *)word, &before));
+	if (kind == P4_THP && before.order == 0) {
+		munmap(mem, len);
+		SKIP(return, "no THP behind MADV_HUGEPAGE memory (THP disabled or none free)");
+	}
+	TH_LOG("before: pfn=%#llx refcount=%llu order=%llu pinned=%llu has_pinned=%llu",
+	       before.pfn, before.refcount, before.order, before.maybe_pinned,
+	       before.mm_has_pinned);
+	vmpin0 = mmrace_status_kb("VmPin");
+
+	ASSERT_EQ(0, pin(fd, (void *)((uintptr_t)word & ~(page_size - 1)), 1,
+			 MMRACE_PIN_WRITE | MMRACE_PIN_LONGTERM, &id));
+	vmpin1 = mmrace_status_kb("VmPin");
+	ASSERT_EQ(0, page_info(fd, (void *)word, &pinned));
+	TH_LOG("pinned: pfn=%#llx refcount=%llu pinned=%llu has_pinned=%llu VmPin %ld -> %ld kB",
+	       pinned.pfn, pinned.refcount, pinned.maybe_pinned,
+	       pinned.mm_has_pinned, vmpin0, vmpin1);
+	EXPECT_EQ(1, pinned.maybe_pinned);
+	EXPECT_EQ(1, pinned.mm_has_pinned);
+	EXPECT_EQ(vmpin0 + page_size / 1024, vmpin1);
+
+	for (i = 0; i < P4_FORKS; i++) {
+		__u64 token = 0x7000000000000000ULL + i;
+		__u64 off = (uintptr_t)word & (page_size - 1);
+		int status;
+		pid_t pid;
+
+		/* The device writes, the process reads. */
+		v = token;
+		ASSERT_EQ(0, pin_rw(fd, id, off, 1, &v, &pfn));
+		if (*word != token)
+			lost++;
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			/* The child's view: the pre-fork content. */
+			if (*word != token)
+				_exit(1);
+			*word = 0xc41dULL;
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		/* What the device sees: ours, or the child's when shared. */
+		ASSERT_EQ(0, pin_rw(fd, id, off, 0, &v, NULL));
+		if (kind == P4_SHARED) {
+			if (v != 0xc41dULL || *word != 0xc41dULL)
+				lost++;
+		} else if (v != token) {
+			lost++;
+		}
+		/* The process writes, the device reads. */
+		*word = token ^ 0xffff;
+		ASSERT_EQ(0, pin_rw(fd, id, off, 0, &v, &pfn));
+		if (v != (token ^ 0xffff))
+			lost++;
+		ASSERT_EQ(0, page_info(fd, (void *)word, &after));
+		if (after.pfn != pfn)
+			lost++;
+	}
+	TH_LOG("%d forks with a pin held: %d lost pins", P4_FORKS, lost);
+	EXPECT_EQ(0, lost);
+
+	ASSERT_EQ(0, unpin(fd, id));
+	ASSERT_EQ(0, page_info(fd, (void *)word, &after));
+	EXPECT_EQ(0, after.maybe_pinned);
+	/*
+	 * A small folio's pin adds GUP_PIN_COUNTING_BIAS (1024) references,
+	 * and unpin takes them back; the other references come and go (LRU
+	 * batches, a fork splitting a THP into PTEs), so only the bias is
+	 * checked.
+	 */
+	if (kind != P4_THP) {
+		EXPECT_LE(P4_PIN_BIAS, pinned.refcount);
+		EXPECT_GT(P4_PIN_BIAS, after.refcount);
+	}
+	TH_LOG("unpinned: refcount=%llu order=%llu", after.refcount,
+	       after.order);
+	EXPECT_EQ(vmpin0, mmrace_status_kb("VmPin"));
+
+	/* Unpinned private memory is COW-shared again by fork. */
+	if (kind != P4_SHARED) {
+		int status;
+		pid_t pid;
+
+		*word = 1234;
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct mmrace_page_info c;
+			int cfd = mmrace_open();
+
+			/* Before the child writes, it maps the parent's page. */
+			if (cfd < 0 || page_info(cfd, (void *)word, &c))
+				_exit(2);
+			if (c.pfn != after.pfn)
+				_exit(3);
+			*word = 4321;
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("child status %#x", status);
+		EXPECT_EQ(1234, *word);
+	}
+	munmap(mem, len);
+}
+
+TEST_F_TIMEOUT(p4, pin_fork_anon, 120)
+{
+	p4_pin_fork(_metadata, self->fd, P4_ANON);
+}
+
+TEST_F_TIMEOUT(p4, pin_fork_thp, 120)
+{
+	p4_pin_fork(_metadata, self->fd, P4_THP);
+}
+
+TEST_F_TIMEOUT(p4, pin_fork_shared, 120)
+{
+	p4_pin_fork(_metadata, self->fd, P4_SHARED);
+}
+
+struct p4_forker {
+	volatile int stop;
+	unsigned long forks;
+};
+
+static void *p4_fork_loop(void *arg)
+{
+	struct p4_forker *f = arg;
+
+	while (!f->stop) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0) {
+			waitpid(pid, NULL, 0);
+			f->forks++;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The race itself: one thread forks without pause while this one pins a
+ * freshly written page with GUP-fast, writes through the pin and reads
+ * back through its own mapping, then unpins. A pin taken on a page fork is
+ * sharing with the child (neither side copied) is lost at the next CPU
+ * write: the process would then read something else than the device wrote.
+ */
+TEST_F_TIMEOUT(p4, pin_racing_fork, 180)
+{
+	struct p4_forker f = { 0 };
+	unsigned long lost = 0, i;
+	pthread_t th;
+	time_t t0;
+	size_t len = 64 * page_size;
+	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 0, len);
+	ASSERT_EQ(0, pthread_create(&th, NULL, p4_fork_loop, &f));
+	t0 = time(NULL);
+	for (i = 0; i < P4_RACE_ROUNDS || time(NULL) - t0 < P4_RACE_S; i++) {
+		volatile __u64 *w = (volatile __u64 *)(mem + (i % 64) * page_size);
+		__u64 id = 0, v;
+
+		*w = i;		/* the page is ours, maybe COW-shared since */
+		ASSERT_EQ(0, pin(self->fd, (void *)w, 1,
+				 MMRACE_PIN_WRITE | MMRACE_PIN_LONGTERM, &id));
+		v = ~i;
+		ASSERT_EQ(0, pin_rw(self->fd, id, 0, 1, &v, NULL));
+		if (*w != ~i)
+			lost++;
+		*w = i + 1;	/* a CPU write after the pin: no COW away */
+		ASSERT_EQ(0, pin_rw(self->fd, id, 0, 0, &v, NULL));
+		if (v != i + 1)
+			lost++;
+		ASSERT_EQ(0, unpin(self->fd, id));
+	}
+	f.stop = 1;
+	pthread_join(th, NULL);
+	TH_LOG("%lu pin/write/check rounds, %lu forks beside them: %lu lost pins",
+	       i, f.forks, lost);
+	EXPECT_EQ(0, lost);
+	EXPECT_LT(0, f.forks);
+	munmap(mem, len);
+}
+
+/* ---- bad input and release ---------------------------------------------- */
+
+TEST_F(p4, pin_bad_input)
+{
+	char *ro = mmap(NULL, page_size, PROT_READ,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *none = mmap(NULL, page_size, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *rw = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	__u64 ids[MMRACE_MAX_PINS], id = 0, v = 0;
+	struct mmrace_page_info pi;
+	int i;
+
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_NE(MAP_FAILED, none);
+	ASSERT_NE(MAP_FAILED, rw);
+	munmap(rw + page_size, page_size);	/* rw + page_size: unmapped */
+	rw[0] = 1;
+
+	EXPECT_EQ(-EFAULT, pin(self->fd, rw + page_size, 1,
+			       MMRACE_PIN_WRITE, &id));
+	EXPECT_EQ(-EFAULT, pin(self->fd, rw, 2, MMRACE_PIN_WRITE, &id));
+	EXPECT_EQ(-EFAULT, pin(self->fd, ro, 1, MMRACE_PIN_WRITE, &id));
+	EXPECT_EQ(-EFAULT, pin(self->fd, none, 1, 0, &id));
+	EXPECT_EQ(-EFAULT, pin(self->fd, (void *)0xffffffffff600000UL, 1, 0,
+			       &id));
+	EXPECT_EQ(-EFAULT, pin(self->fd, (void *)(0x800000000000UL -
+						 page_size), 2, 0, &id));
+	EXPECT_EQ(-EINVAL, pin(self->fd, rw + 1, 1, 0, &id));
+	EXPECT_EQ(-EINVAL, pin(self->fd, rw, 0, 0, &id));
+	EXPECT_EQ(-EINVAL, pin(self->fd, rw, MMRACE_PIN_MAX_PAGES + 1, 0, &id));
+	EXPECT_EQ(-EINVAL, pin(self->fd, rw, 1, 1ULL << 5, &id));
+	EXPECT_EQ(-ENOENT, unpin(self->fd, 0));
+	EXPECT_EQ(-ENOENT, unpin(self->fd, MMRACE_MAX_PINS));
+	EXPECT_EQ(-ENOENT, unpin(self->fd, ~0ULL));
+	EXPECT_EQ(-EFAULT, page_info(self->fd, rw + page_size, &pi));
+	EXPECT_EQ(-EFAULT, page_info(self->fd, (void *)-4096L, &pi));
+
+	/* A read-only pin of a read-only page works; writing through it not. */
+	ASSERT_EQ(0, pin(self->fd, ro, 1, 0, &id));
+	EXPECT_EQ(-EPERM, pin_rw(self->fd, id, 0, 1, &v, NULL));
+	EXPECT_EQ(0, pin_rw(self->fd, id, 0, 0, &v, NULL));
+	EXPECT_EQ(-EINVAL, pin_rw(self->fd, id, 4, 0, &v, NULL));
+	EXPECT_EQ(-EINVAL, pin_rw(self->fd, id, page_size, 0, &v, NULL));
+	EXPECT_EQ(-EINVAL, pin_rw(self->fd, id, 0, 2, &v, NULL));
+	EXPECT_EQ(-ENOENT, pin_rw(self->fd, id + 1, 0, 0, &v, NULL));
+	EXPECT_EQ(0, unpin(self->fd, id));
+	EXPECT_EQ(-ENOENT, unpin(self->fd, id));
+
+	/* The file holds at most MMRACE_MAX_PINS pins. */
+	for (i = 0; i < MMRACE_MAX_PINS; i++)
+		ASSERT_EQ(0, pin(self->fd, rw, 1, MMRACE_PIN_WRITE, &ids[i]));
+	EXPECT_EQ(-ENOSPC, pin(self->fd, rw, 1, MMRACE_PIN_WRITE, &id));
+	ASSERT_EQ(0, page_info(self->fd, rw, &pi));
+	EXPECT_EQ(1, pi.maybe_pinned);
+	for (i = 0; i < MMRACE_MAX_PINS; i++)
+		EXPECT_EQ(0, unpin(self->fd, ids[i]));
+	ASSERT_EQ(0, page_info(self->fd, rw, &pi));
+	EXPECT_EQ(0, pi.maybe_pinned);
+	munmap(ro, page_size);
+	munmap(none, page_size);
+	munmap(rw, page_size);
+}
+
+/* Pins above RLIMIT_MEMLOCK are refused without CAP_IPC_LOCK. */
+TEST_F(p4, pin_rlimit)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit rl = { 4 * page_size, 4 * page_size };
+		size_t len = 8 * page_size;
+		char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		__u64 id;
+		int fd;
+
+		if (m == MAP_FAILED)
+			_exit(10);
+		memset(m, 1, len);
+		fd = mmrace_open();
+		if (fd < 0 || mmrace_drop_cap(CAP_IPC_LOCK) ||
+		    setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(11);
+		if (pin(fd, m, 4, MMRACE_PIN_WRITE, &id))
+			_exit(12);
+		if (pin(fd, m + 4 * page_size, 1, MMRACE_PIN_WRITE, &id) !=
+		    -ENOMEM)
+			_exit(13);
+		if (mmrace_status_kb("VmPin") != 4 * page_size / 1024)
+			_exit(14);
+		_exit(0);	/* exits with the pin held: released at close */
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child exit %d", WEXITSTATUS(status));
+}
+
+/*
+ * Pins go away with the file: on close, and when the last process holding
+ * the file (a child that inherited it) exits. Seen from another open file.
+ */
+TEST_F(p4, pin_released_with_file)
+{
+	char *m = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct mmrace_page_info start, pi;
+	int fd2, status;
+	__u64 id = 0;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, m);
+	m[0] = 1;
+	ASSERT_EQ(0, page_info(self->fd, m, &start));
+	EXPECT_EQ(0, start.maybe_pinned);
+
+	/* Closed with a pin held. */
+	fd2 = mmrace_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, pin(fd2, m, 1, MMRACE_PIN_WRITE | MMRACE_PIN_LONGTERM,
+			 &id));
+	ASSERT_EQ(0, page_info(self->fd, m, &pi));
+	EXPECT_EQ(1, pi.maybe_pinned);
+	EXPECT_LE(P4_PIN_BIAS, pi.refcount);
+	close(fd2);
+	ASSERT_EQ(0, page_info(self->fd, m, &pi));
+	EXPECT_EQ(0, pi.maybe_pinned);
+	EXPECT_GT(P4_PIN_BIAS, pi.refcount);
+
+	/* Inherited by a child that outlives our copy of the file. */
+	fd2 = mmrace_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, pin(fd2, m, 1, MMRACE_PIN_WRITE, &id));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		__u64 v = 77;
+		struct mmrace_page_info cpi;
+
+		usleep(100 * 1000);
+		/* Through the inherited file: access yes, new pins no. */
+		if (pin_rw(fd2, id, 0, 1, &v, NULL))
+			_exit(1);
+		if (page_info(fd2, m, &cpi) != -EPERM)
+			_exit(2);
+		_exit(0);
+	}
+	close(fd2);
+	ASSERT_EQ(0, page_info(self->fd, m, &pi));
+	EXPECT_EQ(1, pi.maybe_pinned);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child exit %d", WEXITSTATUS(status));
+	EXPECT_EQ(77, *(volatile __u64 *)m);
+	ASSERT_EQ(0, page_info(self->fd, m, &pi));
+	EXPECT_EQ(0, pi.maybe_pinned);
+	EXPECT_GT(P4_PIN_BIAS, pi.refcount);
+	munmap(m, page_size);
+}
+
+TEST_HARNESS_MAIN
