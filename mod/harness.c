@@ -124,7 +124,7 @@ static int mmrace_validate(struct mmrace_run *req,
 		req->threads = mmrace_default_threads();
 		if (pat->thread_step > 1)
 			req->threads -= req->threads % pat->thread_step;
-		req->threads = max(req->threads, (u64)pat->min_threads);
+		req->threads = max_t(u64, req->threads, pat->min_threads);
 	}
 	if (req->threads < pat->min_threads || req->threads > max_threads)
 		return -EINVAL;

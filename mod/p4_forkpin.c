@@ -87,6 +87,7 @@ static bool p4_rendezvous(struct mmrace_thread *t, struct p4_pair *pair,
 
 	/* Release: our previous cell's results are visible past the meet. */
 	smp_store_release(&pair->seq[me], i);
+	/* Acquire: pairs with the other side's release just above. */
 	while (smp_load_acquire(&pair->seq[!me]) < i) {
 		if (READ_ONCE(pair->gone[!me]) || READ_ONCE(t->ctx->stop))
 			return false;
@@ -113,6 +114,7 @@ static void p4_pin_side(unsigned int variant, struct p4_cell *c)
 	case MMRACE_P4_MB:
 		WRITE_ONCE(c->has_pinned, 1);
 		atomic_set(&c->ref, 1);
+		/* Orders the stores before the PTE load; pairs with fork's. */
 		smp_mb();
 		c->r_pin_wp = READ_ONCE(c->pte);
 		break;
@@ -121,6 +123,7 @@ static void p4_pin_side(unsigned int variant, struct p4_cell *c)
 		if (!test_bit(0, &c->has_pinned))
 			set_bit(0, &c->has_pinned);
 		atomic_inc(&c->ref);
+		/* As in try_grab_folio_fast(); pairs with fork's smp_mb(). */
 		smp_mb__after_atomic();
 		c->r_pin_wp = READ_ONCE(c->pte);
 		break;
@@ -138,6 +141,7 @@ static void p4_fork_side(unsigned int variant, struct p4_cell *c)
 {
 	WRITE_ONCE(c->pte, 1);
 	if (variant != MMRACE_P4_ONCE)
+		/* The share path's barrier; pairs with the pin side's. */
 		smp_mb();
 	/* folio_needs_cow_for_dma(): the mm flag, then the pin count. */
 	c->r_fork_flag = !!READ_ONCE(c->has_pinned);
