@@ -17,6 +17,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/pid.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -29,6 +30,7 @@ static const struct mmrace_pattern *const mmrace_patterns[MMRACE_NR_PATTERNS] = 
 	[MMRACE_P1_LOCKEDVM] = &mmrace_p1_lockedvm,
 	[MMRACE_P2_VMALOCK] = &mmrace_p2_vmalock,
 	[MMRACE_P4_FORKPIN] = &mmrace_p4_forkpin,
+	[MMRACE_P5_FAULTQ] = &mmrace_p5_faultq,
 };
 
 /* Largest number of variants of any pattern (size of the results table). */
@@ -428,6 +430,7 @@ static int mmrace_open(struct inode *inode, struct file *file)
 	mutex_init(&mf->lock);
 	mf->mm = current->mm;
 	mmgrab(mf->mm);
+	mf->opener = get_task_pid(current, PIDTYPE_TGID);
 	file->private_data = mf;
 	return nonseekable_open(inode, file);
 }
@@ -436,7 +439,9 @@ static int mmrace_release(struct inode *inode, struct file *file)
 {
 	struct mmrace_file *mf = file->private_data;
 
+	mmrace_faultq_release(mf);
 	mmrace_pin_release_all(mf);
+	put_pid(mf->opener);
 	mmdrop(mf->mm);
 	mutex_destroy(&mf->lock);
 	kfree(mf);
@@ -558,6 +563,12 @@ static const struct mmrace_ioctl mmrace_ioctls[] = {
 		     mmrace_ioc_unpin),
 	MMRACE_IOCTL(MMRACE_IOC_PAGE_INFO, struct mmrace_page_info,
 		     mm_has_pinned, mmrace_ioc_page_info),
+	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_SUBMIT, struct mmrace_faultq_submit,
+		     pending, mmrace_ioc_faultq_submit),
+	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_WAIT, struct mmrace_faultq_stats,
+		     mark_to_drain_ns, mmrace_ioc_faultq_wait),
+	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_READ, struct mmrace_faultq_read, pfn,
+		     mmrace_ioc_faultq_read),
 };
 
 static long mmrace_ioctl(struct file *file, unsigned int cmd,
@@ -630,9 +641,14 @@ static int __init mmrace_init(void)
 			    pat->nr_counters > MMRACE_MAX_COUNTERS))
 			return -EINVAL;
 	}
-	ret = misc_register(&mmrace_misc);
+	ret = mmrace_faultq_init();
 	if (ret)
 		return ret;
+	ret = misc_register(&mmrace_misc);
+	if (ret) {
+		mmrace_faultq_exit();
+		return ret;
+	}
 	mmrace_debugfs_init();
 	pr_info("loaded: %u patterns, /dev/mmrace, debugfs mmrace/\n",
 		MMRACE_NR_PATTERNS);
@@ -644,6 +660,7 @@ static void __exit mmrace_exit(void)
 	mmrace_harness_shutdown();
 	debugfs_remove_recursive(mmrace_debugfs);
 	misc_deregister(&mmrace_misc);
+	mmrace_faultq_exit();
 }
 
 module_init(mmrace_init);

@@ -163,22 +163,29 @@ struct mmrace_pattern {
 };
 
 struct mmrace_pinned;
+struct mmrace_faultq;
 
 /**
  * struct mmrace_file - per-open state of /dev/mmrace
  * @mm: the opener's mm, mmgrab'd (never mmget across open time)
  * @lock: serialises the ioctls of this file
+ * @opener: the opener's thread group (its pid, referenced)
  * @pins: long-term pins held by this file (pin.c), released on close
+ * @faultq: the fake device with the fault queue (faultq.c), created by the
+ *	first MMRACE_IOC_FAULTQ_SUBMIT, torn down on close
  */
 struct mmrace_file {
 	struct mm_struct *mm;
 	struct mutex lock;	/* one ioctl of this file at a time */
+	struct pid *opener;
 	struct mmrace_pinned *pins[MMRACE_MAX_PINS];
+	struct mmrace_faultq *faultq;
 };
 
 extern const struct mmrace_pattern mmrace_p1_lockedvm;
 extern const struct mmrace_pattern mmrace_p2_vmalock;
 extern const struct mmrace_pattern mmrace_p4_forkpin;
+extern const struct mmrace_pattern mmrace_p5_faultq;
 
 /* Core (core.c). */
 const struct mmrace_pattern *mmrace_pattern_get(u64 id);
@@ -195,6 +202,14 @@ int mmrace_ioc_pin_access(struct mmrace_file *mf, void *arg);
 int mmrace_ioc_unpin(struct mmrace_file *mf, void *arg);
 int mmrace_ioc_page_info(struct mmrace_file *mf, void *arg);
 void mmrace_pin_release_all(struct mmrace_file *mf);
+
+/* The fake device of P5 (faultq.c); ioctls under mmrace_file.lock. */
+int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg);
+int mmrace_ioc_faultq_wait(struct mmrace_file *mf, void *arg);
+int mmrace_ioc_faultq_read(struct mmrace_file *mf, void *arg);
+void mmrace_faultq_release(struct mmrace_file *mf);
+int mmrace_faultq_init(void);
+void mmrace_faultq_exit(void);
 
 /* Run harness (harness.c). */
 int mmrace_run(struct mmrace_run *req, struct mm_struct *mm);

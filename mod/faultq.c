@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P5's real half: a fake device per open of /dev/mmrace with a page-fault
+ * queue served by work items bound to CPUs, a mirror of the pages it
+ * faulted, kept coherent by an mmu_interval_notifier with the
+ * sequence-retry loop (as lib/test_hmm.c does), and the variants of P5
+ * deciding what a queued fault does when the mm is dying.
+ *
+ * The device holds the opener's mm with mmgrab() only (through the file);
+ * mm_users is taken per fault (racy_check, mmget, owner_check) or for the
+ * whole queue (no_check, whose point is to show what that costs).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/pid.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/version.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "mmrace.h"
+
+/* Tries of one fault that keeps racing invalidations. */
+#define FQ_MAX_TRIES		16
+
+static struct workqueue_struct *mmrace_fq_wq;
+
+/* One storm: @nr faults from @addr, @stride apart. */
+struct fq_storm {
+	struct list_head node;
+	unsigned long addr;
+	unsigned long stride;
+	unsigned long nr;
+	unsigned long next;
+	bool write;
+};
+
+struct fq_worker {
+	struct work_struct work;
+	struct mmrace_faultq *fq;
+	int cpu;
+};
+
+/**
+ * struct mmrace_faultq - the fake device of one open file
+ * @mm: the opener's mm (the file holds the mmgrab)
+ * @opener: the opener's thread group, for owner_check
+ * @variant: &enum mmrace_p5_variant
+ * @nr_workers: work items serving the queue
+ * @workers: the work items
+ * @notifier: covers the opener's whole address space
+ * @mirror_lock: serialises the mirror against invalidations
+ * @mirror: address >> PAGE_SHIFT -> the faulted page (a reference held)
+ * @lock: protects the storms, @queue_ref and the mark
+ * @storms: pending storms, oldest first
+ * @queue_ref: no_check: an mm_users reference held while faults pend
+ * @closing: the file is being released: drop what is pending
+ * @released: exit_mmap released the mm (MMU_NOTIFY_RELEASE)
+ * @wait: woken when the queue drains
+ * @mark_ns: ktime of the kill mark, 0 if none
+ * @release_ns: ktime of the release, 0 if none
+ * @drain_ns: ktime the queue last drained after the mark, 0 if none
+ * @processed_at_mark: faults processed when the mark was set
+ * @submitted: counters, see struct mmrace_faultq_stats
+ * @done: faults finished in any way
+ * @processed: see struct mmrace_faultq_stats
+ * @aborted_early: see struct mmrace_faultq_stats
+ * @aborted_late: see struct mmrace_faultq_stats
+ * @errors: see struct mmrace_faultq_stats
+ * @retried: see struct mmrace_faultq_stats
+ * @false_abort: see struct mmrace_faultq_stats
+ * @after_exit: see struct mmrace_faultq_stats
+ * @invalidations: see struct mmrace_faultq_stats
+ * @mirrored: see struct mmrace_faultq_stats
+ */
+struct mmrace_faultq {
+	struct mm_struct *mm;
+	struct pid *opener;
+	u32 variant;
+	unsigned int nr_workers;
+	struct fq_worker *workers;
+	struct mmu_interval_notifier notifier;
+	struct mutex mirror_lock;	/* mirror vs invalidations */
+	struct xarray mirror;
+	spinlock_t lock;		/* storms, queue_ref, mark */
+	struct list_head storms;
+	bool queue_ref;
+	bool closing;
+	bool released;
+	wait_queue_head_t wait;
+	u64 mark_ns;
+	u64 release_ns;
+	u64 drain_ns;
+	u64 processed_at_mark;
+	atomic64_t submitted;
+	atomic64_t done;
+	atomic64_t processed;
+	atomic64_t aborted_early;
+	atomic64_t aborted_late;
+	atomic64_t errors;
+	atomic64_t retried;
+	atomic64_t false_abort;
+	atomic64_t after_exit;
+	atomic64_t invalidations;
+	atomic64_t mirrored;
+};
+
+static bool fq_invalidate(struct mmu_interval_notifier *sub,
+			  const struct mmu_notifier_range *range,
+			  unsigned long cur_seq)
+{
+	struct mmrace_faultq *fq = container_of(sub, struct mmrace_faultq,
+						notifier);
+	unsigned long first = range->start >> PAGE_SHIFT;
+	unsigned long last = (range->end - 1) >> PAGE_SHIFT;
+	unsigned long idx;
+	struct page *page;
+
+	if (mmu_notifier_range_blockable(range))
+		mutex_lock(&fq->mirror_lock);
+	else if (!mutex_trylock(&fq->mirror_lock))
+		return false;
+	mmu_interval_set_seq(sub, cur_seq);
+	if (range->event == MMU_NOTIFY_RELEASE && !fq->released) {
+		WRITE_ONCE(fq->released, true);
+		fq->release_ns = ktime_get_ns();
+	}
+	xa_for_each_range(&fq->mirror, idx, page, first, last) {
+		xa_erase(&fq->mirror, idx);
+		put_page(page);
+		atomic64_dec(&fq->mirrored);
+	}
+	atomic64_inc(&fq->invalidations);
+	mutex_unlock(&fq->mirror_lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops fq_notifier_ops = {
+	.invalidate = fq_invalidate,
+};
+
+static long fq_gup(struct mm_struct *mm, unsigned long addr, bool write,
+		   struct page **page)
+{
+	unsigned int flags = write ? FOLL_WRITE : 0;
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+	return get_user_pages_remote(mm, addr, 1, flags, page, NULL, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, flags, page, NULL);
+#endif
+}
+
+/*
+ * Resolve one fault and mirror the page, retrying when an invalidation
+ * raced it. The caller keeps mm_users raised.
+ */
+static int fq_resolve(struct mmrace_faultq *fq, unsigned long addr,
+		      bool write)
+{
+	unsigned long seq;
+	struct page *page;
+	void *old;
+	int tries;
+	long ret;
+
+	for (tries = 0; tries < FQ_MAX_TRIES; tries++) {
+		seq = mmu_interval_read_begin(&fq->notifier);
+		mmap_read_lock(fq->mm);
+		ret = fq_gup(fq->mm, addr, write, &page);
+		mmap_read_unlock(fq->mm);
+		if (ret != 1)
+			return ret < 0 ? ret : -EFAULT;
+
+		mutex_lock(&fq->mirror_lock);
+		/* mm_users is held: exit_mmap cannot have begun. */
+		if (READ_ONCE(fq->released))
+			atomic64_inc(&fq->after_exit);
+		if (mmu_interval_read_retry(&fq->notifier, seq)) {
+			mutex_unlock(&fq->mirror_lock);
+			put_page(page);
+			atomic64_inc(&fq->retried);
+			continue;
+		}
+		/* No sleeping allocation under a lock invalidations take. */
+		old = xa_store(&fq->mirror, addr >> PAGE_SHIFT, page,
+			       GFP_NOWAIT | __GFP_NOWARN);
+		if (xa_is_err(old)) {
+			mutex_unlock(&fq->mirror_lock);
+			put_page(page);
+			return xa_err(old);
+		}
+		if (old)
+			put_page(old);
+		else
+			atomic64_inc(&fq->mirrored);
+		mutex_unlock(&fq->mirror_lock);
+		return 0;
+	}
+	return -EBUSY;
+}
+
+/* owner_check's peek: is the opener's process dying? */
+static bool fq_owner_dying(struct mmrace_faultq *fq)
+{
+	struct task_struct *task;
+	bool dying;
+
+	rcu_read_lock();
+	task = pid_task(fq->opener, PIDTYPE_TGID);
+	dying = !task || (task->flags & PF_EXITING) ||
+		fatal_signal_pending(task);
+	rcu_read_unlock();
+	return dying;
+}
+
+static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
+{
+	struct mm_struct *mm = fq->mm;
+	bool ref = true;
+	int ret;
+
+	switch (fq->variant) {
+	case MMRACE_P5_NO_CHECK:
+		/* The queue's reference keeps the mm alive. */
+		ref = false;
+		break;
+	case MMRACE_P5_RACY_CHECK:
+		if (!atomic_read(&mm->mm_users) ||
+		    test_bit(MMF_OOM_SKIP, &mm->flags)) {
+			atomic64_inc(&fq->aborted_early);
+			return;
+		}
+		break;
+	case MMRACE_P5_OWNER_CHECK:
+		if (fq_owner_dying(fq)) {
+			/* Was the mm alive? Then this abort was wrong. */
+			if (mmget_not_zero(mm)) {
+				atomic64_inc(&fq->false_abort);
+				mmput(mm);
+			}
+			atomic64_inc(&fq->aborted_early);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (ref && !mmget_not_zero(mm)) {
+		atomic64_inc(&fq->aborted_late);
+		return;
+	}
+	ret = fq_resolve(fq, addr, write);
+	if (ref)
+		mmput(mm);
+	if (ret)
+		atomic64_inc(&fq->errors);
+	else
+		atomic64_inc(&fq->processed);
+}
+
+/* Take the next pending fault; false when none is left. */
+static bool fq_pop(struct mmrace_faultq *fq, unsigned long *addr,
+		   bool *write)
+{
+	struct fq_storm *s;
+	bool found = false;
+
+	spin_lock(&fq->lock);
+	s = list_first_entry_or_null(&fq->storms, struct fq_storm, node);
+	if (s) {
+		*addr = s->addr + s->next * s->stride;
+		*write = s->write;
+		found = true;
+		if (++s->next == s->nr) {
+			list_del(&s->node);
+			kfree(s);
+		}
+	}
+	spin_unlock(&fq->lock);
+	return found;
+}
+
+/* One fault finished: account it, and wake waiters when the queue drained. */
+static void fq_done(struct mmrace_faultq *fq)
+{
+	bool drop = false;
+
+	spin_lock(&fq->lock);
+	if (atomic64_inc_return(&fq->done) == atomic64_read(&fq->submitted)) {
+		if (fq->mark_ns && !fq->drain_ns)
+			fq->drain_ns = ktime_get_ns();
+		drop = fq->queue_ref;
+		fq->queue_ref = false;
+	}
+	spin_unlock(&fq->lock);
+	if (drop)
+		mmput(fq->mm);
+	if (drop || atomic64_read(&fq->done) == atomic64_read(&fq->submitted))
+		wake_up_all(&fq->wait);
+}
+
+static void fq_work(struct work_struct *work)
+{
+	struct fq_worker *w = container_of(work, struct fq_worker, work);
+	struct mmrace_faultq *fq = w->fq;
+	unsigned long addr;
+	bool write;
+
+	while (fq_pop(fq, &addr, &write)) {
+		if (READ_ONCE(fq->closing))
+			atomic64_inc(&fq->aborted_late);
+		else
+			fq_fault(fq, addr, write);
+		fq_done(fq);
+		cond_resched();
+	}
+}
+
+static struct mmrace_faultq *fq_create(struct mmrace_file *mf, u64 variant,
+				       u64 workers)
+{
+	struct mmrace_faultq *fq;
+	unsigned int i;
+	int cpu = -1;
+	int ret;
+
+	fq = kzalloc(sizeof(*fq), GFP_KERNEL);
+	if (!fq)
+		return ERR_PTR(-ENOMEM);
+	fq->nr_workers = workers ?: 1;
+	fq->workers = kcalloc(fq->nr_workers, sizeof(*fq->workers),
+			      GFP_KERNEL);
+	if (!fq->workers) {
+		kfree(fq);
+		return ERR_PTR(-ENOMEM);
+	}
+	fq->mm = mf->mm;
+	fq->opener = get_pid(mf->opener);
+	fq->variant = variant;
+	mutex_init(&fq->mirror_lock);
+	xa_init(&fq->mirror);
+	spin_lock_init(&fq->lock);
+	INIT_LIST_HEAD(&fq->storms);
+	init_waitqueue_head(&fq->wait);
+	for (i = 0; i < fq->nr_workers; i++) {
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+		fq->workers[i].fq = fq;
+		fq->workers[i].cpu = cpu;
+		INIT_WORK(&fq->workers[i].work, fq_work);
+	}
+
+	/* Inserting needs mm_users; the opener may be anyone's mm now. */
+	ret = -ESRCH;
+	if (!mmget_not_zero(fq->mm))
+		goto err;
+	ret = mmu_interval_notifier_insert(&fq->notifier, fq->mm, 0,
+					   TASK_SIZE, &fq_notifier_ops);
+	mmput(fq->mm);
+	if (ret)
+		goto err;
+	return fq;
+err:
+	put_pid(fq->opener);
+	mutex_destroy(&fq->mirror_lock);
+	kfree(fq->workers);
+	kfree(fq);
+	return ERR_PTR(ret);
+}
+
+int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
+{
+	struct mmrace_faultq_submit *req = arg;
+	struct mmrace_faultq *fq = mf->faultq;
+	unsigned long stride = req->stride ?: PAGE_SIZE;
+	struct fq_storm *s;
+	bool need_ref;
+	unsigned int i;
+
+	if (req->variant >= MMRACE_P5_NR_VARIANTS ||
+	    req->variant == MMRACE_P5_HINT_ONLY ||
+	    req->flags & ~MMRACE_FAULTQ_FLAGS ||
+	    !req->nr || req->nr > MMRACE_FAULTQ_MAX_SUBMIT ||
+	    stride > TASK_SIZE || req->workers > num_online_cpus())
+		return -EINVAL;
+	if (fq && (req->variant != fq->variant ||
+		   (req->workers && req->workers != fq->nr_workers)))
+		return -EINVAL;
+	if (req->addr >= TASK_SIZE ||
+	    (req->nr - 1) * stride > TASK_SIZE - 1 - req->addr)
+		return -EFAULT;
+
+	if (!fq) {
+		fq = fq_create(mf, req->variant, req->workers);
+		if (IS_ERR(fq))
+			return PTR_ERR(fq);
+		mf->faultq = fq;
+	}
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	s->addr = req->addr;
+	s->stride = stride;
+	s->nr = req->nr;
+	s->write = req->flags & MMRACE_FAULTQ_WRITE;
+
+	/* no_check: the queue holds mm_users while anything pends. */
+	need_ref = fq->variant == MMRACE_P5_NO_CHECK;
+	if (need_ref && !mmget_not_zero(fq->mm)) {
+		kfree(s);
+		return -ESRCH;
+	}
+	spin_lock(&fq->lock);
+	if (atomic64_read(&fq->submitted) - atomic64_read(&fq->done) +
+	    req->nr > MMRACE_FAULTQ_MAX_PENDING) {
+		spin_unlock(&fq->lock);
+		if (need_ref)
+			mmput(fq->mm);
+		kfree(s);
+		return -ENOSPC;
+	}
+	if (need_ref && !fq->queue_ref) {
+		fq->queue_ref = true;
+		need_ref = false;
+	}
+	list_add_tail(&s->node, &fq->storms);
+	atomic64_add(req->nr, &fq->submitted);
+	req->pending = atomic64_read(&fq->submitted) -
+		       atomic64_read(&fq->done);
+	spin_unlock(&fq->lock);
+	/* The queue already held its reference. */
+	if (need_ref)
+		mmput(fq->mm);
+
+	for (i = 0; i < fq->nr_workers; i++)
+		queue_work_on(fq->workers[i].cpu, mmrace_fq_wq,
+			      &fq->workers[i].work);
+	return 0;
+}
+
+static bool fq_drained(struct mmrace_faultq *fq)
+{
+	return atomic64_read(&fq->done) == atomic64_read(&fq->submitted);
+}
+
+int mmrace_ioc_faultq_wait(struct mmrace_file *mf, void *arg)
+{
+	struct mmrace_faultq_stats *st = arg;
+	struct mmrace_faultq *fq = mf->faultq;
+	u64 now, timeout_ms, mark;
+
+	if (!fq)
+		return -ENOENT;
+	if (st->mark > 1 || st->timeout_ms > MMRACE_MAX_DURATION_MS ||
+	    (st->mark && st->timeout_ms))
+		return -EINVAL;
+	if (st->mark) {
+		spin_lock(&fq->lock);
+		fq->mark_ns = ktime_get_ns();
+		fq->drain_ns = fq_drained(fq) ? fq->mark_ns : 0;
+		fq->processed_at_mark = atomic64_read(&fq->processed);
+		spin_unlock(&fq->lock);
+	} else if (st->timeout_ms) {
+		long left;
+
+		left = wait_event_interruptible_timeout(fq->wait,
+							fq_drained(fq),
+							msecs_to_jiffies(st->timeout_ms));
+		if (left < 0)
+			return left;
+	}
+
+	timeout_ms = st->timeout_ms;
+	mark = st->mark;
+	memset(st, 0, sizeof(*st));
+	st->timeout_ms = timeout_ms;
+	st->mark = mark;
+	st->variant = fq->variant;
+	st->submitted = atomic64_read(&fq->submitted);
+	st->pending = st->submitted - atomic64_read(&fq->done);
+	st->processed = atomic64_read(&fq->processed);
+	st->aborted_early = atomic64_read(&fq->aborted_early);
+	st->aborted_late = atomic64_read(&fq->aborted_late);
+	st->errors = atomic64_read(&fq->errors);
+	st->retried = atomic64_read(&fq->retried);
+	st->false_abort = atomic64_read(&fq->false_abort);
+	st->after_exit = atomic64_read(&fq->after_exit);
+	st->invalidations = atomic64_read(&fq->invalidations);
+	st->mirrored = atomic64_read(&fq->mirrored);
+	mutex_lock(&fq->mirror_lock);
+	st->released = fq->released;
+	now = fq->release_ns;
+	mutex_unlock(&fq->mirror_lock);
+	spin_lock(&fq->lock);
+	if (fq->mark_ns) {
+		st->processed_after_mark = st->processed -
+					   fq->processed_at_mark;
+		if (now > fq->mark_ns)
+			st->mark_to_release_ns = now - fq->mark_ns;
+		if (fq->drain_ns >= fq->mark_ns)
+			st->mark_to_drain_ns = fq->drain_ns - fq->mark_ns;
+	}
+	spin_unlock(&fq->lock);
+	return 0;
+}
+
+int mmrace_ioc_faultq_read(struct mmrace_file *mf, void *arg)
+{
+	struct mmrace_faultq_read *req = arg;
+	struct mmrace_faultq *fq = mf->faultq;
+	struct page *page;
+	u64 *p;
+
+	if (!fq)
+		return -ENOENT;
+	if (!IS_ALIGNED(req->addr, sizeof(u64)))
+		return -EINVAL;
+	if (req->addr >= TASK_SIZE)
+		return -EFAULT;
+	mutex_lock(&fq->mirror_lock);
+	page = xa_load(&fq->mirror, req->addr >> PAGE_SHIFT);
+	if (!page) {
+		mutex_unlock(&fq->mirror_lock);
+		return -ENOENT;
+	}
+	p = kmap_local_page(page) + offset_in_page(req->addr);
+	req->value = READ_ONCE(*p);
+	kunmap_local(p);
+	req->pfn = page_to_pfn(page);
+	mutex_unlock(&fq->mirror_lock);
+	return 0;
+}
+
+/* Tear the device of a file being closed down; nothing stays queued. */
+void mmrace_faultq_release(struct mmrace_file *mf)
+{
+	struct mmrace_faultq *fq = mf->faultq;
+	struct fq_storm *s, *tmp;
+	unsigned long idx;
+	struct page *page;
+	unsigned int i;
+	bool drop;
+
+	if (!fq)
+		return;
+	WRITE_ONCE(fq->closing, true);
+	for (i = 0; i < fq->nr_workers; i++)
+		cancel_work_sync(&fq->workers[i].work);
+	/* Workers that never ran leave storms behind. */
+	list_for_each_entry_safe(s, tmp, &fq->storms, node) {
+		list_del(&s->node);
+		kfree(s);
+	}
+	spin_lock(&fq->lock);
+	drop = fq->queue_ref;
+	fq->queue_ref = false;
+	spin_unlock(&fq->lock);
+	if (drop)
+		mmput(fq->mm);
+	mmu_interval_notifier_remove(&fq->notifier);
+	xa_for_each(&fq->mirror, idx, page) {
+		xa_erase(&fq->mirror, idx);
+		put_page(page);
+	}
+	xa_destroy(&fq->mirror);
+	put_pid(fq->opener);
+	mutex_destroy(&fq->mirror_lock);
+	kfree(fq->workers);
+	kfree(fq);
+	mf->faultq = NULL;
+}
+
+int mmrace_faultq_init(void)
+{
+	mmrace_fq_wq = alloc_workqueue("mmrace_faultq", 0, 0);
+	return mmrace_fq_wq ? 0 : -ENOMEM;
+}
+
+void mmrace_faultq_exit(void)
+{
+	destroy_workqueue(mmrace_fq_wq);
+}

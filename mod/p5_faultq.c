@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P5: a device's page-fault queue against an mm that is dying, as a model
+ * run by the harness (the real device is faultq.c).
+ *
+ * Seed: "mm/hmm: add helpers for driver to safely take the mmap_sem"
+ * (LKML, March 2019). A device can queue hundreds of faults against a
+ * process that is being killed; Jérôme Glisse wanted a cheap "is the mm
+ * dying" peek before taking mmap_sem so that the queue drains fast, John
+ * Hubbard called the helper racy and misleading, and the race-free answer
+ * that stayed is mmget_not_zero() per fault.
+ *
+ * Thread 0 is the owner. One operation of the owner is one life of a model
+ * mm: it queues faults, lets the workers (every other thread) start on
+ * them, is killed at a random point of the queue (drops its mm_users
+ * reference; the last reference runs the model exit_mmap, which takes the
+ * model mmap_lock for writing and marks the mm dead), and waits for the
+ * queue to drain. Optionally a CLONE_VM sibling keeps the mm alive until
+ * the queue drained. Workers take faults off the queue and, per variant,
+ * peek, take a reference, take the read lock and "fault". Shadow state
+ * decides: a fault handled under the read lock of a dead mm is a violation
+ * (the model's use of a torn-down mm), an abort decided on the owner's
+ * death while the sibling kept the mm alive is a false abort.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "mmrace.h"
+
+#define P5_DEFAULT_QUEUE	256
+#define P5_MAX_QUEUE		65536
+/* Cost of one model fault under the read lock. */
+#define P5_FAULT_NS		200
+/* Spins between two stop checks while the owner or a worker waits. */
+#define P5_SPINS		256
+
+struct p5_state {
+	/* The model mm. */
+	atomic_t users;
+	int dead;
+	int owner_exiting;
+	int sibling_alive;
+	struct rw_semaphore mmap_lock;
+	/* The queue of the current life. */
+	u32 queue;
+	atomic_t next;
+	atomic_t done;
+	atomic_t processed;
+	atomic_t aborted;
+	int live;
+	int owner_gone;
+	atomic_t workers_gone;
+	bool shared;
+	bool queue_ref;
+};
+
+static bool p5_shared(const struct mmrace_ctx *ctx)
+{
+	u64 a = ctx->req->arg[MMRACE_P5_ARG_SHARED];
+
+	if (a == MMRACE_P5_SHARED_DEFAULT)
+		return ctx->variant == MMRACE_P5_OWNER_CHECK;
+	return a == MMRACE_P5_SHARED_YES;
+}
+
+/* The model mmput(): the last reference tears the mm down. */
+static void p5_mmput(struct mmrace_thread *t, struct p5_state *p)
+{
+	if (!atomic_dec_and_test(&p->users))
+		return;
+	down_write(&p->mmap_lock);
+	WRITE_ONCE(p->dead, 1);
+	up_write(&p->mmap_lock);
+	if (t->idx)
+		t->cnt[MMRACE_P5_C_TEARDOWN_BY_WORKER]++;
+}
+
+/*
+ * Whether a waiting thread should give up: the run stops (signal, unload,
+ * deadline), or the other side stopped for good (an iteration-bounded run
+ * ends the owner and the workers at different times).
+ */
+static bool p5_should_stop(struct mmrace_thread *t, struct p5_state *p)
+{
+	struct mmrace_ctx *ctx = t->ctx;
+
+	if (READ_ONCE(ctx->stop) || kthread_should_stop() ||
+	    ktime_after(ktime_get(), ctx->deadline))
+		return true;
+	if (t->idx == 0)
+		return atomic_read(&p->workers_gone) == ctx->nr_threads - 1;
+	return READ_ONCE(p->owner_gone);
+}
+
+/* Wait until @cond, or the run stops. Returns false on stop. */
+#define p5_wait(t, p, cond) ({						\
+	unsigned int __spins = 0;					\
+	bool __ok = true;						\
+	while (!(cond)) {						\
+		cpu_relax();						\
+		if (++__spins < P5_SPINS)				\
+			continue;					\
+		__spins = 0;						\
+		cond_resched();						\
+		if (p5_should_stop(t, p)) {				\
+			__ok = false;					\
+			break;						\
+		}							\
+	}								\
+	__ok;								\
+})
+
+/* One fault under the model mmap_lock. */
+static void p5_fault(struct mmrace_thread *t, struct p5_state *p)
+{
+	down_read(&p->mmap_lock);
+	if (READ_ONCE(p->dead))
+		mmrace_violation(t, MMRACE_P5_C_AFTER_EXIT, 1);
+	ndelay(P5_FAULT_NS);
+	up_read(&p->mmap_lock);
+	t->cnt[MMRACE_P5_C_PROCESSED]++;
+	if (READ_ONCE(p->owner_exiting))
+		t->cnt[MMRACE_P5_C_AFTER_KILL]++;
+	atomic_inc(&p->processed);
+}
+
+static void p5_abort(struct mmrace_thread *t, struct p5_state *p,
+		     unsigned int counter)
+{
+	t->cnt[counter]++;
+	atomic_inc(&p->aborted);
+}
+
+static void p5_worker_fault(struct mmrace_thread *t, struct p5_state *p)
+{
+	switch (t->ctx->variant) {
+	case MMRACE_P5_NO_CHECK:
+		/* The queue holds a reference: the mm cannot die under us. */
+		p5_fault(t, p);
+		return;
+	case MMRACE_P5_RACY_CHECK:
+		/* The peek: mm_users at zero, or torn down already. */
+		if (!atomic_read(&p->users) || READ_ONCE(p->dead)) {
+			p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
+			return;
+		}
+		mmrace_window(t);
+		fallthrough;
+	case MMRACE_P5_MMGET:
+		if (!atomic_inc_not_zero(&p->users)) {
+			p5_abort(t, p, MMRACE_P5_C_ABORTED_LATE);
+			return;
+		}
+		p5_fault(t, p);
+		p5_mmput(t, p);
+		return;
+	case MMRACE_P5_OWNER_CHECK:
+		/* The owner task is dying: true for the task, not the mm. */
+		if (READ_ONCE(p->owner_exiting)) {
+			if (READ_ONCE(p->sibling_alive))
+				mmrace_violation(t, MMRACE_P5_C_FALSE_ABORT, 1);
+			p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
+			return;
+		}
+		if (!atomic_inc_not_zero(&p->users)) {
+			p5_abort(t, p, MMRACE_P5_C_ABORTED_LATE);
+			return;
+		}
+		p5_fault(t, p);
+		p5_mmput(t, p);
+		return;
+	case MMRACE_P5_HINT_ONLY:
+		/* The peek and nothing else: no reference across the fault. */
+		if (!atomic_read(&p->users) || READ_ONCE(p->dead)) {
+			p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
+			return;
+		}
+		mmrace_window(t);
+		p5_fault(t, p);
+		return;
+	}
+}
+
+/* Take the next fault of the open life; false when the run stops. */
+static bool p5_take(struct mmrace_thread *t, struct p5_state *p)
+{
+	unsigned int spins = 0;
+
+	for (;;) {
+		/* Acquire: pairs with the owner's release that opens a life. */
+		if (smp_load_acquire(&p->live) &&
+		    atomic_read(&p->next) < p->queue &&
+		    atomic_inc_return(&p->next) <= p->queue)
+			return true;
+		cpu_relax();
+		if (++spins < P5_SPINS)
+			continue;
+		spins = 0;
+		cond_resched();
+		if (p5_should_stop(t, p))
+			return false;
+	}
+}
+
+static int p5_worker_op(struct mmrace_thread *t, struct p5_state *p)
+{
+	if (!p5_take(t, p))
+		return 0;
+	p5_worker_fault(t, p);
+	/* The fault's accounting is visible before it counts as done. */
+	smp_mb__before_atomic();
+	atomic_inc(&p->done);
+	return 0;
+}
+
+static int p5_owner_op(struct mmrace_thread *t, struct p5_state *p)
+{
+	u32 kill_at = prandom_u32_state(&t->rnd) % p->queue;
+	u32 processed_at_kill;
+
+	atomic_set(&p->users, 1 + p->shared + p->queue_ref);
+	p->dead = 0;
+	p->owner_exiting = 0;
+	p->sibling_alive = p->shared;
+	atomic_set(&p->done, 0);
+	atomic_set(&p->processed, 0);
+	atomic_set(&p->aborted, 0);
+	/* Release: the life's state is set before a worker takes a fault. */
+	atomic_set_release(&p->next, 0);
+	smp_store_release(&p->live, 1);
+	t->cnt[MMRACE_P5_C_SUBMITTED] += p->queue;
+
+	if (!p5_wait(t, p, atomic_read(&p->done) >= kill_at))
+		goto stop;
+	/* SIGKILL: the owner exits and drops its reference. */
+	processed_at_kill = atomic_read(&p->processed);
+	WRITE_ONCE(p->owner_exiting, 1);
+	p5_mmput(t, p);
+	if (!p5_wait(t, p, atomic_read(&p->done) == p->queue))
+		goto stop;
+	WRITE_ONCE(p->live, 0);
+	if (p->queue_ref)
+		p5_mmput(t, p);
+	if (p->shared) {
+		WRITE_ONCE(p->sibling_alive, 0);
+		p5_mmput(t, p);
+	}
+	t->cnt[MMRACE_P5_C_LIVES]++;
+	t->cnt[MMRACE_P5_C_KILL_POINT] += processed_at_kill;
+	if (atomic_read(&p->processed) + atomic_read(&p->aborted) !=
+	    p->queue)
+		mmrace_violation(t, MMRACE_P5_C_IMBALANCE, 1);
+	if (atomic_read(&p->users) || !READ_ONCE(p->dead))
+		mmrace_violation(t, MMRACE_P5_C_IMBALANCE, 1);
+	return 0;
+stop:
+	/* The run stops mid-life: close the queue, nothing is checked. */
+	WRITE_ONCE(p->live, 0);
+	return 0;
+}
+
+static int p5_op(struct mmrace_thread *t)
+{
+	struct p5_state *p = t->ctx->priv;
+
+	if (t->idx == 0)
+		return p5_owner_op(t, p);
+	return p5_worker_op(t, p);
+}
+
+static int p5_prepare(struct mmrace_ctx *ctx)
+{
+	const u64 *arg = ctx->req->arg;
+	struct p5_state *p;
+	unsigned int i;
+
+	for (i = MMRACE_P5_ARG_SHARED + 1; i < MMRACE_NR_ARGS; i++)
+		if (arg[i])
+			return -EINVAL;
+	if (arg[MMRACE_P5_ARG_QUEUE] > P5_MAX_QUEUE ||
+	    arg[MMRACE_P5_ARG_SHARED] > MMRACE_P5_SHARED_YES)
+		return -EINVAL;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	init_rwsem(&p->mmap_lock);
+	p->queue = arg[MMRACE_P5_ARG_QUEUE] ?: P5_DEFAULT_QUEUE;
+	p->shared = p5_shared(ctx);
+	p->queue_ref = ctx->variant == MMRACE_P5_NO_CHECK;
+	ctx->priv = p;
+	return 0;
+}
+
+static void p5_thread_done(struct mmrace_thread *t)
+{
+	struct p5_state *p = t->ctx->priv;
+
+	if (t->idx == 0)
+		WRITE_ONCE(p->owner_gone, 1);
+	else
+		atomic_inc(&p->workers_gone);
+}
+
+static void p5_finish(struct mmrace_ctx *ctx)
+{
+	struct p5_state *p = ctx->priv;
+
+	ctx->req->counters[MMRACE_P5_C_SHARED] = p->shared;
+	kfree(p);
+	ctx->priv = NULL;
+}
+
+static const struct mmrace_variant p5_variants[] = {
+	[MMRACE_P5_NO_CHECK] = { "no_check",
+		"the queue holds mm_users: every fault runs, even after the kill",
+		0 },
+	[MMRACE_P5_RACY_CHECK] = { "racy_check",
+		"peek mm_users/dead first, then mmget_not_zero per fault", 0 },
+	[MMRACE_P5_MMGET] = { "mmget", "mmget_not_zero per fault", 0 },
+	[MMRACE_P5_OWNER_CHECK] = { "owner_check",
+		"abort when the owner task dies (wrong for a shared mm)",
+		MMRACE_DF_BROKEN },
+	[MMRACE_P5_HINT_ONLY] = { "hint_only",
+		"peek, then fault with no reference (races exit_mmap)",
+		MMRACE_DF_BROKEN },
+};
+
+static const struct mmrace_counter_desc p5_counters[] = {
+	[MMRACE_P5_C_LIVES] = { "lives", "mm lives: queue, kill, drain", 0 },
+	[MMRACE_P5_C_SUBMITTED] = { "submitted", "faults queued", 0 },
+	[MMRACE_P5_C_PROCESSED] = { "processed",
+		"faults handled under the read lock", 0 },
+	[MMRACE_P5_C_ABORTED_EARLY] = { "aborted_early",
+		"faults dropped by the peek", 0 },
+	[MMRACE_P5_C_ABORTED_LATE] = { "aborted_late",
+		"faults dropped by mmget_not_zero", 0 },
+	[MMRACE_P5_C_AFTER_KILL] = { "after_kill",
+		"faults handled after the owner was killed", 0 },
+	[MMRACE_P5_C_KILL_POINT] = { "kill_point",
+		"faults handled before the kills, summed", 0 },
+	[MMRACE_P5_C_TEARDOWN_BY_WORKER] = { "teardown_by_worker",
+		"a worker's put was the last: it ran exit_mmap", 0 },
+	[MMRACE_P5_C_AFTER_EXIT] = { "after_exit",
+		"a fault ran on a torn-down mm", MMRACE_DF_VIOLATION },
+	[MMRACE_P5_C_FALSE_ABORT] = { "false_abort",
+		"dropped while a CLONE_VM sibling kept the mm alive",
+		MMRACE_DF_VIOLATION },
+	[MMRACE_P5_C_IMBALANCE] = { "imbalance",
+		"processed + aborted != submitted, or mm not torn down",
+		MMRACE_DF_VIOLATION },
+	[MMRACE_P5_C_SHARED] = { "shared",
+		"1: a CLONE_VM sibling shared the mm", 0 },
+};
+
+const struct mmrace_pattern mmrace_p5_faultq = {
+	.id = MMRACE_P5_FAULTQ,
+	.name = "p5_faultq",
+	.title = "device fault queue against a dying mm (model)",
+	.variants = p5_variants,
+	.nr_variants = ARRAY_SIZE(p5_variants),
+	.counters = p5_counters,
+	.nr_counters = ARRAY_SIZE(p5_counters),
+	.min_threads = 2,
+	.prepare = p5_prepare,
+	.op = p5_op,
+	.thread_done = p5_thread_done,
+	.finish = p5_finish,
+};
+
+MODULE_INFO(pattern,
+	    "p5_faultq: no_check racy_check mmget owner_check(broken) hint_only(broken); real device queue through MMRACE_IOC_FAULTQ_*");

@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P5 selftests: a device's page-fault queue against a dying mm.
+ *
+ * The model (harness threads: an owner that is killed at a random point of
+ * every queue, workers that drain it) must show hint_only faulting a
+ * torn-down mm and owner_check dropping faults of an mm a CLONE_VM sibling
+ * keeps alive; the other variants show zero violations over 10^6 faults.
+ *
+ * The real device (one per open of /dev/mmrace) faults the opener's pages
+ * from work items: storms complete with the right pages mirrored; a
+ * SIGKILL in the middle of a storm leaves every fault accounted, and the
+ * per-fault checks stop the useless work that no_check keeps doing; munmap
+ * during a storm never leaves a freed page mirrored; a CLONE_VM sibling
+ * keeps the mm, and the faults, alive.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "mmrace_lib.h"
+
+#define P5_FIXED_FAULTS		1000000ULL
+#define P5_RUN_MS		2000
+#define P5_MAX_RUNS		10
+/* Pages of the real tests' region, and faults of a kill-during-storm. */
+#define P5_PAGES		1024
+#define P5_STORMS		16
+/* Storms of P5_PAGES faults queued before a kill (about 1 s of work). */
+#define P5_KILL_STORMS		128
+
+static long page_size;
+
+static void p5_log(struct __test_metadata *_metadata, const char *what,
+		   const struct mmrace_run *r)
+{
+	const __u64 *c = r->counters;
+
+	TH_LOG("%s: lives=%llu submitted=%llu processed=%llu early=%llu late=%llu after_kill=%llu teardown_by_worker=%llu after_exit=%llu false_abort=%llu imbalance=%llu shared=%llu ns/op=%.0f seed=%llu",
+	       what, c[MMRACE_P5_C_LIVES], c[MMRACE_P5_C_SUBMITTED],
+	       c[MMRACE_P5_C_PROCESSED], c[MMRACE_P5_C_ABORTED_EARLY],
+	       c[MMRACE_P5_C_ABORTED_LATE], c[MMRACE_P5_C_AFTER_KILL],
+	       c[MMRACE_P5_C_TEARDOWN_BY_WORKER], c[MMRACE_P5_C_AFTER_EXIT],
+	       c[MMRACE_P5_C_FALSE_ABORT], c[MMRACE_P5_C_IMBALANCE],
+	       c[MMRACE_P5_C_SHARED], mmrace_ns_per_op(r), r->seed);
+}
+
+FIXTURE(p5) {
+	int fd;
+	int ncpu;
+};
+
+FIXTURE_SETUP(p5)
+{
+	struct mmrace_info info = { 0 };
+
+	page_size = sysconf(_SC_PAGESIZE);
+	self->fd = mmrace_open();
+	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	self->ncpu = info.online_cpus;
+}
+
+FIXTURE_TEARDOWN(p5)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static int p5_model(int fd, __u64 variant, __u64 shared, __u64 window,
+		    struct mmrace_run *r)
+{
+	mmrace_run_init(r, MMRACE_P5_FAULTQ, variant);
+	r->threads = 2;
+	r->duration_ms = P5_RUN_MS;
+	r->window_ns = window;
+	r->arg[MMRACE_P5_ARG_SHARED] = shared;
+	return mmrace_run(fd, r);
+}
+
+/* hint_only: the peek passes, the owner's exit tears the mm down, the fault runs. */
+TEST_F_TIMEOUT(p5, model_hint_only_races, 120)
+{
+	__u64 seen = 0;
+	struct mmrace_run r;
+	int i;
+
+	for (i = 0; i < P5_MAX_RUNS / 2 && !seen; i++) {
+		ASSERT_EQ(0, p5_model(self->fd, MMRACE_P5_HINT_ONLY, 0,
+				      i ? 2000 : 0, &r));
+		p5_log(_metadata, i ? "hint_only, window 2 us" : "hint_only",
+		       &r);
+		seen += r.counters[MMRACE_P5_C_AFTER_EXIT];
+	}
+	EXPECT_LT(0, seen) TH_LOG("no fault on a torn-down mm in %d runs of %d ms",
+				  i, P5_RUN_MS);
+	EXPECT_EQ(0, r.counters[MMRACE_P5_C_IMBALANCE]);
+}
+
+/* owner_check drops the faults of an mm a CLONE_VM sibling keeps alive. */
+TEST_F_TIMEOUT(p5, model_owner_check_false_abort, 60)
+{
+	struct mmrace_run r;
+
+	ASSERT_EQ(0, p5_model(self->fd, MMRACE_P5_OWNER_CHECK, 0, 0, &r));
+	p5_log(_metadata, "owner_check, shared", &r);
+	EXPECT_EQ(1, r.counters[MMRACE_P5_C_SHARED]);
+	EXPECT_LT(0, r.counters[MMRACE_P5_C_FALSE_ABORT]);
+	EXPECT_EQ(0, r.counters[MMRACE_P5_C_AFTER_EXIT]);
+	/* Not shared: its aborts are right. */
+	ASSERT_EQ(0, p5_model(self->fd, MMRACE_P5_OWNER_CHECK,
+			      MMRACE_P5_SHARED_NO, 0, &r));
+	p5_log(_metadata, "owner_check, not shared", &r);
+	EXPECT_EQ(0, r.violations);
+	EXPECT_LT(0, r.counters[MMRACE_P5_C_ABORTED_EARLY]);
+}
+
+/* Fixed variants: 0 violations over 10^6 faults, shared or not. */
+static void p5_model_fixed(struct __test_metadata *_metadata, int fd,
+			   __u64 variant, const char *name,
+			   __u64 *after_kill_per_life)
+{
+	__u64 submitted = 0, lives = 0, after_kill = 0;
+	struct mmrace_run r;
+	int i;
+
+	for (i = 0; i < P5_MAX_RUNS && submitted < P5_FIXED_FAULTS; i++) {
+		ASSERT_EQ(0, p5_model(fd, variant, i & 1 ?
+				      MMRACE_P5_SHARED_YES :
+				      MMRACE_P5_SHARED_NO, 0, &r));
+		if (i < 2)
+			p5_log(_metadata, name, &r);
+		EXPECT_EQ(0, r.violations) {
+			p5_log(_metadata, "violation", &r);
+		}
+		submitted += r.counters[MMRACE_P5_C_SUBMITTED];
+		lives += r.counters[MMRACE_P5_C_LIVES];
+		after_kill += r.counters[MMRACE_P5_C_AFTER_KILL];
+	}
+	TH_LOG("%s: %d runs, %llu faults, %llu lives, %.1f faults handled after the kill per life",
+	       name, i, submitted, lives, lives ? (double)after_kill / lives : 0);
+	EXPECT_LE(P5_FIXED_FAULTS, submitted);
+	*after_kill_per_life = lives ? after_kill / lives : 0;
+}
+
+TEST_F_TIMEOUT(p5, model_fixed_zero_violations, 300)
+{
+	__u64 no_check, racy, mmget;
+
+	p5_model_fixed(_metadata, self->fd, MMRACE_P5_NO_CHECK, "no_check",
+		       &no_check);
+	p5_model_fixed(_metadata, self->fd, MMRACE_P5_RACY_CHECK,
+		       "racy_check", &racy);
+	p5_model_fixed(_metadata, self->fd, MMRACE_P5_MMGET, "mmget", &mmget);
+	/* The checks stop the useless work: at least ten times less. */
+	EXPECT_LT(10 * racy, no_check);
+	EXPECT_LT(10 * mmget, no_check);
+}
+
+TEST_F(p5, model_bad_args)
+{
+	struct mmrace_run r;
+
+	mmrace_run_init(&r, MMRACE_P5_FAULTQ, MMRACE_P5_MMGET);
+	r.threads = 1;
+	r.duration_ms = 10;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	r.threads = 2;
+	r.arg[MMRACE_P5_ARG_QUEUE] = 65537;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	r.arg[MMRACE_P5_ARG_QUEUE] = 0;
+	r.arg[MMRACE_P5_ARG_SHARED] = 3;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	r.arg[MMRACE_P5_ARG_SHARED] = 0;
+	r.arg[2] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	r.arg[2] = 0;
+	/* An iteration-bounded run ends the owner and workers apart. */
+	r.iterations = 3000;
+	r.duration_ms = 0;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	EXPECT_GT(10ULL * 1000 * 1000 * 1000, r.elapsed_ns);
+	r.iterations = 0;
+	r.threads = 4;
+	r.duration_ms = 200;
+	r.arg[MMRACE_P5_ARG_QUEUE] = 16;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	EXPECT_EQ(0, r.violations);
+}
+
+/* ---- the real device --------------------------------------------------- */
+
+static int submit(int fd, __u64 variant, void *addr, __u64 nr, __u64 stride,
+		  __u64 flags, __u64 workers)
+{
+	struct mmrace_faultq_submit s = {
+		.variant = variant, .addr = (uintptr_t)addr, .nr = nr,
+		.stride = stride, .flags = flags, .workers = workers,
+	};
+
+	return ioctl(fd, MMRACE_IOC_FAULTQ_SUBMIT, &s) ? -errno : 0;
+}
+
+static int fq_wait(int fd, __u64 timeout_ms, __u64 mark,
+		   struct mmrace_faultq_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->timeout_ms = timeout_ms;
+	st->mark = mark;
+	return ioctl(fd, MMRACE_IOC_FAULTQ_WAIT, st) ? -errno : 0;
+}
+
+static int fq_read(int fd, void *addr, __u64 *val, __u64 *pfn)
+{
+	struct mmrace_faultq_read rd = { .addr = (uintptr_t)addr };
+
+	if (ioctl(fd, MMRACE_IOC_FAULTQ_READ, &rd))
+		return -errno;
+	*val = rd.value;
+	if (pfn)
+		*pfn = rd.pfn;
+	return 0;
+}
+
+static void fq_log(struct __test_metadata *_metadata, const char *what,
+		   const struct mmrace_faultq_stats *s)
+{
+	TH_LOG("%s: submitted=%llu processed=%llu early=%llu late=%llu errors=%llu retried=%llu false_abort=%llu after_exit=%llu pending=%llu mirrored=%llu invalidations=%llu released=%llu after_mark=%llu mark_to_release_ms=%.1f mark_to_drain_ms=%.1f",
+	       what, s->submitted, s->processed, s->aborted_early,
+	       s->aborted_late, s->errors, s->retried, s->false_abort,
+	       s->after_exit, s->pending, s->mirrored, s->invalidations,
+	       s->released, s->processed_after_mark,
+	       s->mark_to_release_ns / 1e6, s->mark_to_drain_ns / 1e6);
+}
+
+static void fq_check_sum(struct __test_metadata *_metadata,
+			 const struct mmrace_faultq_stats *s)
+{
+	EXPECT_EQ(0, s->pending);
+	EXPECT_EQ(s->submitted, s->processed + s->aborted_early +
+		  s->aborted_late + s->errors);
+	EXPECT_EQ(0, s->after_exit);
+}
+
+static char *map_pages(long n)
+{
+	char *m = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long i;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < n; i++)
+		*(volatile __u64 *)(m + i * page_size) = 0xfa0000 + i;
+	return m;
+}
+
+/* A storm completes and the device reads back what the process wrote. */
+static void fq_storm(struct __test_metadata *_metadata, int ncpu,
+		     __u64 variant, const char *name)
+{
+	struct mmrace_faultq_stats st;
+	struct mmrace_page_info pi;
+	int fd = mmrace_open();
+	char *m = map_pages(P5_PAGES);
+	long i, bad = 0;
+	__u64 v = 0, pfn = 0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, submit(fd, variant, m, P5_PAGES, 0, 0, ncpu));
+	ASSERT_EQ(0, submit(fd, variant, m, P5_PAGES, 0,
+			    MMRACE_FAULTQ_WRITE, 0));
+	ASSERT_EQ(0, fq_wait(fd, 30000, 0, &st));
+	fq_log(_metadata, name, &st);
+	fq_check_sum(_metadata, &st);
+	EXPECT_EQ(2 * P5_PAGES, st.processed);
+	EXPECT_EQ(P5_PAGES, st.mirrored);
+	for (i = 0; i < P5_PAGES; i++) {
+		ASSERT_EQ(0, fq_read(fd, m + i * page_size, &v, &pfn));
+		memset(&pi, 0, sizeof(pi));
+		pi.addr = (uintptr_t)(m + i * page_size);
+		ASSERT_EQ(0, ioctl(fd, MMRACE_IOC_PAGE_INFO, &pi));
+		if (v != 0xfa0000 + (__u64)i || pfn != pi.pfn)
+			bad++;
+	}
+	EXPECT_EQ(0, bad);
+	/* The process writes, the device sees it: the same page. */
+	*(volatile __u64 *)m = 0xabc;
+	ASSERT_EQ(0, fq_read(fd, m, &v, NULL));
+	EXPECT_EQ(0xabc, v);
+	close(fd);
+	munmap(m, P5_PAGES * page_size);
+}
+
+TEST_F_TIMEOUT(p5, storm_mmget, 120)
+{
+	fq_storm(_metadata, self->ncpu, MMRACE_P5_MMGET, "mmget");
+}
+
+TEST_F_TIMEOUT(p5, storm_racy_check, 120)
+{
+	fq_storm(_metadata, self->ncpu, MMRACE_P5_RACY_CHECK, "racy_check");
+}
+
+TEST_F_TIMEOUT(p5, storm_no_check, 120)
+{
+	fq_storm(_metadata, self->ncpu, MMRACE_P5_NO_CHECK, "no_check");
+}
+
+TEST_F_TIMEOUT(p5, storm_owner_check, 120)
+{
+	fq_storm(_metadata, self->ncpu, MMRACE_P5_OWNER_CHECK, "owner_check");
+}
+
+/* munmap during a storm: no freed page stays mirrored. */
+TEST_F_TIMEOUT(p5, munmap_during_storm, 120)
+{
+	struct mmrace_faultq_stats st;
+	int fd = mmrace_open();
+	char *m = map_pages(P5_PAGES);
+	long i, stale = 0;
+	__u64 v = 0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, m);
+	for (i = 0; i < P5_STORMS; i++)
+		ASSERT_EQ(0, submit(fd, MMRACE_P5_MMGET, m, P5_PAGES, 0,
+				    i & 1 ? MMRACE_FAULTQ_WRITE : 0,
+				    self->ncpu));
+	usleep(20 * 1000);
+	munmap(m + P5_PAGES / 2 * page_size, P5_PAGES / 2 * page_size);
+	ASSERT_EQ(0, fq_wait(fd, 60000, 0, &st));
+	fq_log(_metadata, "munmap during storm", &st);
+	fq_check_sum(_metadata, &st);
+	EXPECT_LT(0, st.errors);
+	EXPECT_LT(0, st.invalidations);
+	for (i = P5_PAGES / 2; i < P5_PAGES; i++)
+		if (fq_read(fd, m + i * page_size, &v, NULL) != -ENOENT)
+			stale++;
+	EXPECT_EQ(0, stale);
+	for (i = 0; i < P5_PAGES / 2; i++) {
+		ASSERT_EQ(0, fq_read(fd, m + i * page_size, &v, NULL));
+		EXPECT_EQ(0xfa0000 + (__u64)i, v);
+	}
+	close(fd);
+	munmap(m, P5_PAGES / 2 * page_size);
+}
+
+/*
+ * A victim process opens the device; the test takes a copy of its file
+ * with pidfd_getfd(), so the device outlives the victim and can be asked
+ * afterwards. With @sibling the victim first starts a CLONE_VM process
+ * (not a thread) that keeps the mm alive after the victim dies.
+ */
+struct victim {
+	pid_t pid;
+	pid_t sibling;
+	int fd;
+	char *mem;
+};
+
+static int sibling_fn(void *arg)
+{
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int victim_start(struct victim *v, bool sibling)
+{
+	struct {
+		char *mem;
+		int fd;
+		pid_t sibling;
+	} msg;
+	int pfd[2], pidfd;
+
+	if (pipe(pfd))
+		return -1;
+	v->pid = fork();
+	if (v->pid < 0)
+		return -1;
+	if (v->pid == 0) {
+		msg.fd = mmrace_open();
+		msg.mem = map_pages(P5_PAGES);
+		msg.sibling = 0;
+		if (sibling) {
+			size_t sz = 64 * 1024;
+			char *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			msg.sibling = clone(sibling_fn, stack + sz,
+					    CLONE_VM | SIGCHLD, NULL);
+		}
+		if (write(pfd[1], &msg, sizeof(msg)) != sizeof(msg))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &msg, sizeof(msg)) != sizeof(msg))
+		return -1;
+	close(pfd[0]);
+	if (msg.fd < 0 || !msg.mem || msg.sibling < 0)
+		return -1;
+	v->mem = msg.mem;
+	v->sibling = msg.sibling;
+	pidfd = syscall(SYS_pidfd_open, v->pid, 0);
+	if (pidfd < 0)
+		return -1;
+	v->fd = syscall(SYS_pidfd_getfd, pidfd, msg.fd, 0);
+	close(pidfd);
+	return v->fd < 0 ? -1 : 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+struct kill_result {
+	struct mmrace_faultq_stats st;
+	double wait_ms;
+};
+
+/* Queue a long storm, SIGKILL the victim in its middle, wait for the drain. */
+static void kill_during_storm(struct __test_metadata *_metadata, int ncpu,
+			      __u64 variant, const char *name,
+			      struct kill_result *res)
+{
+	struct mmrace_faultq_stats st;
+	struct victim v;
+	double t0;
+	int i;
+
+	ASSERT_EQ(0, victim_start(&v, false));
+	for (i = 0; i < P5_KILL_STORMS; i++)
+		ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0,
+				    ncpu));
+	/* Let a tenth of the first storm go through. */
+	do {
+		ASSERT_EQ(0, fq_wait(v.fd, 0, 0, &st));
+		usleep(1000);
+	} while (st.processed < P5_PAGES / 10);
+	ASSERT_EQ(0, fq_wait(v.fd, 0, 1, &st));
+	kill(v.pid, SIGKILL);
+	t0 = now_ms();
+	ASSERT_EQ(v.pid, waitpid(v.pid, NULL, 0));
+	ASSERT_EQ(0, fq_wait(v.fd, 60000, 0, &res->st));
+	res->wait_ms = now_ms() - t0;
+	fq_log(_metadata, name, &res->st);
+	fq_check_sum(_metadata, &res->st);
+	/* The mm was released, and after the queue stopped needing it. */
+	ASSERT_EQ(0, fq_wait(v.fd, 0, 0, &st));
+	EXPECT_EQ(1, st.released);
+	close(v.fd);
+}
+
+TEST_F_TIMEOUT(p5, kill_during_storm, 300)
+{
+	static const struct {
+		__u64 variant;
+		const char *name;
+	} vs[] = {
+		{ MMRACE_P5_NO_CHECK, "no_check" },
+		{ MMRACE_P5_RACY_CHECK, "racy_check" },
+		{ MMRACE_P5_MMGET, "mmget" },
+		{ MMRACE_P5_OWNER_CHECK, "owner_check" },
+	};
+	struct kill_result res[4];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		kill_during_storm(_metadata, self->ncpu, vs[i].variant,
+				  vs[i].name, &res[i]);
+	for (i = 0; i < 4; i++)
+		TH_LOG("%-12s processed after kill %8llu, aborted %8llu, kill->mm released %8.1f ms, kill->drained %8.1f ms",
+		       vs[i].name, res[i].st.processed_after_mark,
+		       res[i].st.aborted_early + res[i].st.aborted_late,
+		       res[i].st.mark_to_release_ns / 1e6,
+		       res[i].st.mark_to_drain_ns / 1e6);
+	/* no_check does everything; the checks stop the useless work. */
+	EXPECT_EQ(0, res[0].st.aborted_early + res[0].st.aborted_late);
+	for (i = 1; i < 4; i++) {
+		EXPECT_LT(10 * res[i].st.processed_after_mark,
+			  res[0].st.processed_after_mark);
+		EXPECT_LT(0, res[i].st.aborted_early + res[i].st.aborted_late);
+	}
+	/* no_check's queue reference holds the teardown until it drains. */
+	EXPECT_LE(res[0].st.mark_to_drain_ns, res[0].st.mark_to_release_ns);
+	EXPECT_GT(res[1].st.mark_to_drain_ns, res[1].st.mark_to_release_ns);
+	EXPECT_GT(res[2].st.mark_to_drain_ns, res[2].st.mark_to_release_ns);
+}
+
+/*
+ * A CLONE_VM sibling keeps the mm alive after the opener died: the mm-based
+ * variants go on faulting for it, owner_check drops its faults.
+ */
+static void sibling_storm(struct __test_metadata *_metadata, int ncpu,
+			  __u64 variant, const char *name,
+			  struct mmrace_faultq_stats *st)
+{
+	struct victim v;
+
+	ASSERT_EQ(0, victim_start(&v, true));
+	kill(v.pid, SIGKILL);
+	ASSERT_EQ(v.pid, waitpid(v.pid, NULL, 0));
+	ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0, ncpu));
+	ASSERT_EQ(0, fq_wait(v.fd, 30000, 0, st));
+	fq_log(_metadata, name, st);
+	fq_check_sum(_metadata, st);
+	EXPECT_EQ(0, st->released);
+	kill(v.sibling, SIGKILL);
+	close(v.fd);
+	/* The sibling was the victim's child: init reaps it. */
+}
+
+TEST_F_TIMEOUT(p5, clone_vm_sibling, 120)
+{
+	struct mmrace_faultq_stats st;
+
+	sibling_storm(_metadata, self->ncpu, MMRACE_P5_MMGET, "mmget", &st);
+	EXPECT_EQ(P5_PAGES, st.processed);
+	sibling_storm(_metadata, self->ncpu, MMRACE_P5_RACY_CHECK,
+		      "racy_check", &st);
+	EXPECT_EQ(P5_PAGES, st.processed);
+	sibling_storm(_metadata, self->ncpu, MMRACE_P5_OWNER_CHECK,
+		      "owner_check", &st);
+	EXPECT_EQ(P5_PAGES, st.aborted_early);
+	EXPECT_EQ(P5_PAGES, st.false_abort);
+}
+
+TEST_F(p5, device_bad_input)
+{
+	struct mmrace_faultq_stats st;
+	char *none = mmap(NULL, page_size, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *m = map_pages(2);
+	__u64 v;
+	int fd = mmrace_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, m);
+	ASSERT_NE(MAP_FAILED, none);
+	munmap(m + page_size, page_size);
+	EXPECT_EQ(-ENOENT, fq_wait(fd, 0, 0, &st));
+	EXPECT_EQ(-ENOENT, fq_read(fd, m, &v, NULL));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_HINT_ONLY, m, 1, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_NR_VARIANTS, m, 1, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m, 0, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m,
+				  MMRACE_FAULTQ_MAX_SUBMIT + 1, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m, 1, 0, 1 << 4, 0));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m, 1, 0, 0,
+				  self->ncpu + 1));
+	EXPECT_EQ(-EFAULT, submit(fd, MMRACE_P5_MMGET,
+				  (void *)0xffff888000000000UL, 1, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m, 2,
+				  0x7fffffffffffUL, 0, 0));
+	EXPECT_EQ(-EFAULT, submit(fd, MMRACE_P5_MMGET, m, 2,
+				  0x400000000000UL, 0, 0));
+	/* Faults the kernel refuses fail one by one. */
+	ASSERT_EQ(0, submit(fd, MMRACE_P5_MMGET, m + page_size, 1, 0, 0, 0));
+	ASSERT_EQ(0, submit(fd, MMRACE_P5_MMGET, none, 1, 0, 0, 0));
+	ASSERT_EQ(0, submit(fd, MMRACE_P5_MMGET, m, 1, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_RACY_CHECK, m, 1, 0, 0, 0));
+	ASSERT_EQ(0, fq_wait(fd, 10000, 0, &st));
+	fq_check_sum(_metadata, &st);
+	EXPECT_EQ(2, st.errors);
+	EXPECT_EQ(1, st.processed);
+	EXPECT_EQ(-ENOENT, fq_read(fd, m + page_size, &v, NULL));
+	EXPECT_EQ(-EINVAL, fq_read(fd, m + 4, &v, NULL));
+	EXPECT_EQ(-EFAULT, fq_read(fd, (void *)-8L, &v, NULL));
+	EXPECT_EQ(0, fq_read(fd, m, &v, NULL));
+	EXPECT_EQ(-EINVAL, fq_wait(fd, 0, 2, &st));
+	EXPECT_EQ(-EINVAL, fq_wait(fd, 10, 1, &st));
+	EXPECT_EQ(-EINVAL, fq_wait(fd, 3600 * 1000, 0, &st));
+	close(fd);
+	munmap(m, page_size);
+	munmap(none, page_size);
+}
+
+/* Closing with faults queued, or exiting with them: a prompt, clean stop. */
+TEST_F_TIMEOUT(p5, close_and_exit_with_faults_queued, 120)
+{
+	char *m = map_pages(P5_PAGES);
+	int fd = mmrace_open(), i, status;
+	double t0;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, m);
+	for (i = 0; i < P5_STORMS; i++)
+		ASSERT_EQ(0, submit(fd, MMRACE_P5_NO_CHECK, m, P5_PAGES, 0,
+				    0, self->ncpu));
+	t0 = now_ms();
+	close(fd);
+	TH_LOG("close with %d faults queued took %.1f ms",
+	       P5_STORMS * P5_PAGES, now_ms() - t0);
+	EXPECT_GT(10000, now_ms() - t0);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int cfd = mmrace_open();
+
+		for (i = 0; i < P5_STORMS; i++)
+			if (submit(cfd, MMRACE_P5_MMGET, m, P5_PAGES, 0,
+				   MMRACE_FAULTQ_WRITE, 0))
+				_exit(1);
+		_exit(0);	/* with the storm queued and the file open */
+	}
+	t0 = now_ms();
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	TH_LOG("exit with a storm queued took %.1f ms", now_ms() - t0);
+	munmap(m, P5_PAGES * page_size);
+}
+
+TEST_HARNESS_MAIN
