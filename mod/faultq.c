@@ -21,7 +21,6 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -152,7 +151,7 @@ static long fq_gup(struct mm_struct *mm, unsigned long addr, bool write,
 {
 	unsigned int flags = write ? FOLL_WRITE : 0;
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#ifdef MMRACE_GUP_REMOTE_HAS_VMAS
 	return get_user_pages_remote(mm, addr, 1, flags, page, NULL, NULL);
 #else
 	return get_user_pages_remote(mm, addr, 1, flags, page, NULL);

@@ -214,7 +214,7 @@ static int p5_worker_op(struct mmrace_thread *t, struct p5_state *p)
 	if (!p5_take(t, p))
 		return 0;
 	p5_worker_fault(t, p);
-	/* The fault's accounting is visible before it counts as done. */
+	/* The fault's accounting is visible before the owner reads done. */
 	smp_mb__before_atomic();
 	atomic_inc(&p->done);
 	return 0;
@@ -234,6 +234,7 @@ static int p5_owner_op(struct mmrace_thread *t, struct p5_state *p)
 	atomic_set(&p->aborted, 0);
 	/* Release: the life's state is set before a worker takes a fault. */
 	atomic_set_release(&p->next, 0);
+	/* Release: pairs with the acquire in p5_take(). */
 	smp_store_release(&p->live, 1);
 	t->cnt[MMRACE_P5_C_SUBMITTED] += p->queue;
 
