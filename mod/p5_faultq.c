@@ -55,6 +55,7 @@ struct p5_state {
 	atomic_t processed;
 	atomic_t aborted;
 	int live;
+	int stopped;
 	int owner_gone;
 	atomic_t workers_gone;
 	bool shared;
@@ -194,6 +195,8 @@ static bool p5_take(struct mmrace_thread *t, struct p5_state *p)
 	unsigned int spins = 0;
 
 	for (;;) {
+		if (READ_ONCE(p->stopped))
+			return false;
 		/* Acquire: pairs with the owner's release that opens a life. */
 		if (smp_load_acquire(&p->live) &&
 		    atomic_read(&p->next) < p->queue &&
@@ -225,6 +228,12 @@ static int p5_owner_op(struct mmrace_thread *t, struct p5_state *p)
 	u32 kill_at = prandom_u32_state(&t->rnd) % p->queue;
 	u32 processed_at_kill;
 
+	/*
+	 * A life abandoned by a stop leaves workers inside faults that hold
+	 * references of that life: never start another one after it.
+	 */
+	if (READ_ONCE(p->stopped))
+		return 0;
 	atomic_set(&p->users, 1 + p->shared + p->queue_ref);
 	p->dead = 0;
 	p->owner_exiting = 0;
@@ -263,6 +272,7 @@ static int p5_owner_op(struct mmrace_thread *t, struct p5_state *p)
 	return 0;
 stop:
 	/* The run stops mid-life: close the queue, nothing is checked. */
+	WRITE_ONCE(p->stopped, 1);
 	WRITE_ONCE(p->live, 0);
 	return 0;
 }
