@@ -31,6 +31,7 @@ static const struct mmrace_pattern *const mmrace_patterns[MMRACE_NR_PATTERNS] = 
 	[MMRACE_P2_VMALOCK] = &mmrace_p2_vmalock,
 	[MMRACE_P4_FORKPIN] = &mmrace_p4_forkpin,
 	[MMRACE_P5_FAULTQ] = &mmrace_p5_faultq,
+	[MMRACE_P3_MMUNOTIF] = &mmrace_p3_mmunotif,
 };
 
 /* Largest number of variants of any pattern (size of the results table). */
@@ -440,6 +441,7 @@ static int mmrace_release(struct inode *inode, struct file *file)
 	struct mmrace_file *mf = file->private_data;
 
 	mmrace_faultq_release(mf);
+	mmrace_notif_release(mf);
 	mmrace_pin_release_all(mf);
 	put_pid(mf->opener);
 	mmdrop(mf->mm);
@@ -533,12 +535,15 @@ static int mmrace_ioc_run(struct mmrace_file *mf, void *arg)
  * @ksize: size of the struct this module knows
  * @minsize: size of the first published version of the struct
  * @fn: the handler, on a kernel copy of the struct
+ * @unlocked: the handler does its own locking (it may sleep long, and
+ *	other ioctls of the file must not wait for it)
  */
 struct mmrace_ioctl {
 	unsigned int nr;
 	size_t ksize;
 	size_t minsize;
 	int (*fn)(struct mmrace_file *mf, void *arg);
+	bool unlocked;
 };
 
 #define MMRACE_IOCTL(cmd, type, first, handler) {			\
@@ -546,6 +551,14 @@ struct mmrace_ioctl {
 	.ksize = sizeof(type),						\
 	.minsize = offsetofend(type, first),				\
 	.fn = handler,							\
+}
+
+#define MMRACE_IOCTL_UNLOCKED(cmd, type, first, handler) {		\
+	.nr = _IOC_NR(cmd),						\
+	.ksize = sizeof(type),						\
+	.minsize = offsetofend(type, first),				\
+	.fn = handler,							\
+	.unlocked = true,						\
 }
 
 static const struct mmrace_ioctl mmrace_ioctls[] = {
@@ -569,6 +582,10 @@ static const struct mmrace_ioctl mmrace_ioctls[] = {
 		     mark_to_drain_ns, mmrace_ioc_faultq_wait),
 	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_READ, struct mmrace_faultq_read, pfn,
 		     mmrace_ioc_faultq_read),
+	MMRACE_IOCTL(MMRACE_IOC_NOTIF_REGISTER, struct mmrace_notif_register,
+		     order, mmrace_ioc_notif_register),
+	MMRACE_IOCTL_UNLOCKED(MMRACE_IOC_NOTIF_CTL, struct mmrace_notif_ctl,
+			      mm_unstable, mmrace_ioc_notif_ctl),
 };
 
 static long mmrace_ioctl(struct file *file, unsigned int cmd,
@@ -600,12 +617,15 @@ static long mmrace_ioctl(struct file *file, unsigned int cmd,
 	if (ret)
 		goto out;
 
-	if (mutex_lock_interruptible(&mf->lock)) {
+	if (ioc->unlocked) {
+		ret = ioc->fn(mf, buf);
+	} else if (mutex_lock_interruptible(&mf->lock)) {
 		ret = -EINTR;
 		goto out;
+	} else {
+		ret = ioc->fn(mf, buf);
+		mutex_unlock(&mf->lock);
 	}
-	ret = ioc->fn(mf, buf);
-	mutex_unlock(&mf->lock);
 	if (!ret && copy_to_user(uptr, buf, min(usize, ioc->ksize)))
 		ret = -EFAULT;
 out:

@@ -164,6 +164,7 @@ struct mmrace_pattern {
 
 struct mmrace_pinned;
 struct mmrace_faultq;
+struct mmrace_notif;
 
 /**
  * struct mmrace_file - per-open state of /dev/mmrace
@@ -173,6 +174,8 @@ struct mmrace_faultq;
  * @pins: long-term pins held by this file (pin.c), released on close
  * @faultq: the fake device with the fault queue (faultq.c), created by the
  *	first MMRACE_IOC_FAULTQ_SUBMIT, torn down on close
+ * @notif: the real mmu_notifier subscribers (notif.c), registered by
+ *	MMRACE_IOC_NOTIF_REGISTER, unregistered on close
  */
 struct mmrace_file {
 	struct mm_struct *mm;
@@ -180,12 +183,14 @@ struct mmrace_file {
 	struct pid *opener;
 	struct mmrace_pinned *pins[MMRACE_MAX_PINS];
 	struct mmrace_faultq *faultq;
+	struct mmrace_notif *notif;
 };
 
 extern const struct mmrace_pattern mmrace_p1_lockedvm;
 extern const struct mmrace_pattern mmrace_p2_vmalock;
 extern const struct mmrace_pattern mmrace_p4_forkpin;
 extern const struct mmrace_pattern mmrace_p5_faultq;
+extern const struct mmrace_pattern mmrace_p3_mmunotif;
 
 /* Core (core.c). */
 const struct mmrace_pattern *mmrace_pattern_get(u64 id);
@@ -210,6 +215,11 @@ int mmrace_ioc_faultq_read(struct mmrace_file *mf, void *arg);
 void mmrace_faultq_release(struct mmrace_file *mf);
 int mmrace_faultq_init(void);
 void mmrace_faultq_exit(void);
+
+/* The real notifier subscribers of P3 (notif.c). */
+int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg);
+int mmrace_ioc_notif_ctl(struct mmrace_file *mf, void *arg);
+void mmrace_notif_release(struct mmrace_file *mf);
 
 /* Run harness (harness.c). */
 int mmrace_run(struct mmrace_run *req, struct mm_struct *mm);

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P3: a non-blocking invalidate_range_start that fails with -EAGAIN must
+ * not leave the end of a subscriber that already started undone.
+ *
+ * Seed: "mm/hmm: replace hmm_update with mmu_notifier_range" (linux-mm,
+ * July 2019). The OOM reaper invalidates with a non-blockable range; a
+ * subscriber that would have to sleep (RDMA ODP's mutex) fails with
+ * -EAGAIN; the old chain walk stopped there and the reaper skipped the
+ * range's end, so a subscriber that had started already (KVM, whose
+ * mmu_notifier_count went up) never got its end. Jason Gunthorpe proposed
+ * keeping the list sorted and undoing the starts before the failing one;
+ * what landed in 2021 calls every start even after a failure and then the
+ * end of every subscriber that has one, failing subscribers having none.
+ *
+ * The model: a chain (hlist under SRCU; additions under a spinlock and the
+ * model mmap_lock held for writing, as __mmu_notifier_register() holds the
+ * real one; removals by hlist_del_rcu() then synchronize_srcu(), as
+ * mmu_notifier_unregister()). Subscribers of kind A count in start and
+ * uncount in end (KVM); kind B has no end and in non-blocking mode fails
+ * when its mutex is taken (RDMA ODP). Invalidator threads hold the model
+ * mmap_lock for reading (the reaper's mmap_read_lock) and walk the chain;
+ * thread 0 takes B's mutex in bursts and replaces subscribers. Every
+ * invalidation records which subscribers it started; an end for one it did
+ * not start, or a started A left without its end (unless it was
+ * unregistered meanwhile: its release is told), is a violation, and every
+ * A's count must be zero at the end.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+
+#include "mmrace.h"
+
+#define P3_MAX_SUBS		16
+#define P3_DEFAULT_A		2
+#define P3_DEFAULT_B		1
+#define P3_DEFAULT_NONBLOCK	50
+/* Thread 0 replaces a subscriber every this many of its operations. */
+#define P3_CHURN_EVERY		64
+/* How long thread 0 holds B's mutex. */
+#define P3_HOLD_NS		2000
+
+enum p3_kind { P3_A, P3_B };
+
+struct p3_sub {
+	struct hlist_node node;
+	enum p3_kind kind;
+	/* A: invalidations in progress (KVM's mmu_notifier_count). */
+	atomic_t count;
+	/* Set before the unregister's synchronize_srcu(): release was told. */
+	bool removed;
+};
+
+struct p3_state {
+	struct hlist_head chain;
+	spinlock_t chain_lock;		/* additions and removals */
+	struct srcu_struct srcu;
+	struct rw_semaphore mmap_lock;
+	struct mutex b_lock;		/* B's mutex (one device, several subs) */
+	unsigned int nr_subs;
+	unsigned int nonblock_pct;
+	bool unlocked_adds;
+	bool sorted;
+};
+
+/* What one invalidation did to one subscriber. */
+struct p3_rec {
+	struct p3_sub *sub;
+	unsigned int started;
+	unsigned int ended;
+};
+
+struct p3_inv {
+	struct p3_rec rec[P3_MAX_SUBS * 2];
+	unsigned int nr;
+};
+
+static struct p3_rec *p3_find(struct p3_inv *inv, struct p3_sub *sub)
+{
+	unsigned int i;
+
+	for (i = 0; i < inv->nr; i++)
+		if (inv->rec[i].sub == sub)
+			return &inv->rec[i];
+	return NULL;
+}
+
+/* A subscriber's start; -EAGAIN only from B in non-blocking mode. */
+static int p3_start(struct mmrace_thread *t, struct p3_state *p,
+		    struct p3_inv *inv, struct p3_sub *sub, bool nonblock)
+{
+	if (sub->kind == P3_B) {
+		if (nonblock) {
+			if (!mutex_trylock(&p->b_lock))
+				return -EAGAIN;
+		} else {
+			mutex_lock(&p->b_lock);
+		}
+		mutex_unlock(&p->b_lock);
+	} else {
+		atomic_inc(&sub->count);
+	}
+	if (inv->nr < ARRAY_SIZE(inv->rec)) {
+		inv->rec[inv->nr].sub = sub;
+		inv->rec[inv->nr].started = 1;
+		inv->rec[inv->nr].ended = 0;
+		inv->nr++;
+	}
+	t->cnt[MMRACE_P3_C_STARTS]++;
+	return 0;
+}
+
+/* A subscriber's end (only A has one). */
+static void p3_end(struct mmrace_thread *t, struct p3_inv *inv,
+		   struct p3_sub *sub)
+{
+	struct p3_rec *r = p3_find(inv, sub);
+
+	if (sub->kind != P3_A)
+		return;
+	t->cnt[MMRACE_P3_C_ENDS]++;
+	if (!r) {
+		mmrace_violation(t, MMRACE_P3_C_END_WITHOUT_START, 1);
+		return;
+	}
+	r->ended++;
+	atomic_dec(&sub->count);
+}
+
+#define p3_for_each(sub, p)						\
+	hlist_for_each_entry_srcu(sub, &(p)->chain, node,		\
+				  srcu_read_lock_held(&(p)->srcu))
+
+static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
+{
+	unsigned int variant = t->ctx->variant;
+	bool nonblock = prandom_u32_state(&t->rnd) % 100 < p->nonblock_pct;
+	struct p3_sub *sub, *failed = NULL;
+	struct p3_inv inv;
+	unsigned int i;
+	int idx;
+
+	inv.nr = 0;
+	down_read(&p->mmap_lock);
+	idx = srcu_read_lock(&p->srcu);
+	p3_for_each(sub, p) {
+		if (!p3_start(t, p, &inv, sub, nonblock))
+			continue;
+		if (!failed)
+			failed = sub;
+		if (variant != MMRACE_P3_END_ALL_STARTED)
+			break;
+	}
+	t->cnt[MMRACE_P3_C_INVALIDATIONS]++;
+	if (nonblock)
+		t->cnt[MMRACE_P3_C_NONBLOCK]++;
+	if (failed) {
+		t->cnt[MMRACE_P3_C_EAGAIN]++;
+		switch (variant) {
+		case MMRACE_P3_SKIP_END:
+			/* The 2019 code: the caller skips the range's end. */
+			break;
+		case MMRACE_P3_UNDO_SORTED:
+			/*
+			 * End the ones before the failing subscription: by
+			 * address, which still bounds the walk when the
+			 * failing one was unregistered meanwhile.
+			 */
+			p3_for_each(sub, p) {
+				if (sub >= failed)
+					break;
+				p3_end(t, &inv, sub);
+			}
+			break;
+		case MMRACE_P3_END_ALL_STARTED:
+			/* Upstream: every subscription that has an end. */
+			p3_for_each(sub, p)
+				p3_end(t, &inv, sub);
+			break;
+		}
+	} else {
+		mmrace_window(t);	/* the unmap */
+		p3_for_each(sub, p)
+			p3_end(t, &inv, sub);
+	}
+
+	for (i = 0; i < inv.nr; i++) {
+		struct p3_rec *r = &inv.rec[i];
+
+		if (r->sub->kind != P3_A || READ_ONCE(r->sub->removed))
+			continue;
+		if (r->ended < r->started)
+			mmrace_violation(t, MMRACE_P3_C_MISSING_END,
+					 r->started - r->ended);
+		else if (r->ended > r->started)
+			mmrace_violation(t, MMRACE_P3_C_END_WITHOUT_START,
+					 r->ended - r->started);
+	}
+	srcu_read_unlock(&p->srcu, idx);
+	up_read(&p->mmap_lock);
+	return 0;
+}
+
+static struct p3_sub *p3_alloc(enum p3_kind kind)
+{
+	struct p3_sub *sub = kzalloc(sizeof(*sub), GFP_KERNEL);
+
+	if (sub)
+		sub->kind = kind;
+	return sub;
+}
+
+/* Add @sub: at the head (newest first, as upstream), or by address. */
+static void p3_add(struct p3_state *p, struct p3_sub *sub)
+{
+	struct p3_sub *pos, *last = NULL;
+
+	if (!p->unlocked_adds)
+		down_write(&p->mmap_lock);
+	spin_lock(&p->chain_lock);
+	if (!p->sorted) {
+		hlist_add_head_rcu(&sub->node, &p->chain);
+	} else {
+		hlist_for_each_entry(pos, &p->chain, node) {
+			if (pos > sub)
+				break;
+			last = pos;
+		}
+		if (last)
+			hlist_add_behind_rcu(&sub->node, &last->node);
+		else
+			hlist_add_head_rcu(&sub->node, &p->chain);
+	}
+	p->nr_subs++;
+	spin_unlock(&p->chain_lock);
+	if (!p->unlocked_adds)
+		up_write(&p->mmap_lock);
+}
+
+/*
+ * Replace a random subscriber with a new one of the same kind: unregister
+ * (hlist_del_rcu, release, synchronize_srcu, free), then register.
+ */
+static int p3_churn(struct mmrace_thread *t, struct p3_state *p)
+{
+	unsigned int n = prandom_u32_state(&t->rnd) % p->nr_subs, i = 0;
+	struct p3_sub *sub, *victim = NULL;
+	enum p3_kind kind;
+
+	spin_lock(&p->chain_lock);
+	hlist_for_each_entry(sub, &p->chain, node)
+		if (i++ == n)
+			victim = sub;
+	if (victim) {
+		hlist_del_rcu(&victim->node);
+		p->nr_subs--;
+		/* ->release: the subscriber forgets its invalidations. */
+		WRITE_ONCE(victim->removed, true);
+	}
+	spin_unlock(&p->chain_lock);
+	if (!victim)
+		return 0;
+	synchronize_srcu(&p->srcu);
+	kind = victim->kind;
+	kfree(victim);
+	t->cnt[MMRACE_P3_C_UNREGISTERS]++;
+
+	sub = p3_alloc(kind);
+	if (!sub)
+		return -ENOMEM;
+	p3_add(p, sub);
+	t->cnt[MMRACE_P3_C_REGISTERS]++;
+	return 0;
+}
+
+static int p3_op(struct mmrace_thread *t)
+{
+	struct p3_state *p = t->ctx->priv;
+
+	if (t->idx)
+		return p3_invalidate(t, p);
+	if (t->ops % P3_CHURN_EVERY == P3_CHURN_EVERY - 1)
+		return p3_churn(t, p);
+	/* B's device is busy for a moment: non-blocking starts fail. */
+	mutex_lock(&p->b_lock);
+	ndelay(P3_HOLD_NS);
+	mutex_unlock(&p->b_lock);
+	t->cnt[MMRACE_P3_C_B_HELD]++;
+	return 0;
+}
+
+static void p3_destroy(struct mmrace_ctx *ctx)
+{
+	struct p3_state *p = ctx->priv;
+	struct hlist_node *tmp;
+	struct p3_sub *sub;
+	u64 leak = 0;
+
+	hlist_for_each_entry_safe(sub, tmp, &p->chain, node) {
+		if (sub->kind == P3_A && atomic_read(&sub->count))
+			leak += abs(atomic_read(&sub->count));
+		hlist_del(&sub->node);
+		kfree(sub);
+	}
+	ctx->req->counters[MMRACE_P3_C_COUNT_LEAK] = leak;
+	cleanup_srcu_struct(&p->srcu);
+	mutex_destroy(&p->b_lock);
+	kfree(p);
+	ctx->priv = NULL;
+}
+
+static int p3_prepare(struct mmrace_ctx *ctx)
+{
+	const u64 *arg = ctx->req->arg;
+	unsigned int nr_a, nr_b, i;
+	struct p3_state *p;
+	struct p3_sub *sub;
+	int ret;
+
+	for (i = MMRACE_P3_ARG_UNLOCKED_ADDS + 1; i < MMRACE_NR_ARGS; i++)
+		if (arg[i])
+			return -EINVAL;
+	if (arg[MMRACE_P3_ARG_NR_A] + arg[MMRACE_P3_ARG_NR_B] > P3_MAX_SUBS ||
+	    arg[MMRACE_P3_ARG_NONBLOCK_PCT] > 100 ||
+	    arg[MMRACE_P3_ARG_UNLOCKED_ADDS] > 1)
+		return -EINVAL;
+	nr_a = arg[MMRACE_P3_ARG_NR_A] ?: P3_DEFAULT_A;
+	nr_b = arg[MMRACE_P3_ARG_NR_B] ?: P3_DEFAULT_B;
+	if (nr_a + nr_b > P3_MAX_SUBS)
+		return -EINVAL;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = init_srcu_struct(&p->srcu);
+	if (ret) {
+		kfree(p);
+		return ret;
+	}
+	INIT_HLIST_HEAD(&p->chain);
+	spin_lock_init(&p->chain_lock);
+	init_rwsem(&p->mmap_lock);
+	mutex_init(&p->b_lock);
+	p->nonblock_pct = arg[MMRACE_P3_ARG_NONBLOCK_PCT] ?:
+			  P3_DEFAULT_NONBLOCK;
+	p->unlocked_adds = arg[MMRACE_P3_ARG_UNLOCKED_ADDS];
+	p->sorted = ctx->variant == MMRACE_P3_UNDO_SORTED;
+	ctx->priv = p;
+
+	/* B first: newest-first order puts the A's before it. */
+	for (i = 0; i < nr_a + nr_b; i++) {
+		sub = p3_alloc(i < nr_b ? P3_B : P3_A);
+		if (!sub) {
+			p3_destroy(ctx);
+			return -ENOMEM;
+		}
+		p3_add(p, sub);
+	}
+	return 0;
+}
+
+static void p3_finish(struct mmrace_ctx *ctx)
+{
+	p3_destroy(ctx);
+}
+
+static const struct mmrace_variant p3_variants[] = {
+	[MMRACE_P3_SKIP_END] = { "skip_end",
+		"2019: stop at -EAGAIN, no end for anyone", MMRACE_DF_BROKEN },
+	[MMRACE_P3_UNDO_SORTED] = { "undo_sorted",
+		"list sorted by address, undo the starts before the failure",
+		0 },
+	[MMRACE_P3_END_ALL_STARTED] = { "end_all_started",
+		"2021: every start runs, then every end (failers have none)",
+		0 },
+};
+
+static const struct mmrace_counter_desc p3_counters[] = {
+	[MMRACE_P3_C_INVALIDATIONS] = { "invalidations",
+		"invalidate_range_start calls", 0 },
+	[MMRACE_P3_C_NONBLOCK] = { "nonblock", "of them non-blockable", 0 },
+	[MMRACE_P3_C_EAGAIN] = { "eagain", "that failed with -EAGAIN", 0 },
+	[MMRACE_P3_C_STARTS] = { "starts", "successful subscriber starts", 0 },
+	[MMRACE_P3_C_ENDS] = { "ends", "subscriber ends", 0 },
+	[MMRACE_P3_C_MISSING_END] = { "missing_end",
+		"a started subscriber got no end", MMRACE_DF_VIOLATION },
+	[MMRACE_P3_C_END_WITHOUT_START] = { "end_without_start",
+		"an end for a subscriber not started", MMRACE_DF_VIOLATION },
+	[MMRACE_P3_C_COUNT_LEAK] = { "count_leak",
+		"A's counts left elevated at the end", MMRACE_DF_VIOLATION },
+	[MMRACE_P3_C_REGISTERS] = { "registers", "subscribers added", 0 },
+	[MMRACE_P3_C_UNREGISTERS] = { "unregisters",
+		"subscribers removed (hlist_del_rcu)", 0 },
+	[MMRACE_P3_C_B_HELD] = { "b_held", "times B's mutex was held", 0 },
+};
+
+const struct mmrace_pattern mmrace_p3_mmunotif = {
+	.id = MMRACE_P3_MMUNOTIF,
+	.name = "p3_mmunotif",
+	.title = "mmu-notifier non-blocking start: -EAGAIN must not skip ends",
+	.variants = p3_variants,
+	.nr_variants = ARRAY_SIZE(p3_variants),
+	.counters = p3_counters,
+	.nr_counters = ARRAY_SIZE(p3_counters),
+	.min_threads = 2,
+	.prepare = p3_prepare,
+	.op = p3_op,
+	.finish = p3_finish,
+};
+
+MODULE_INFO(pattern,
+	    "p3_mmunotif: skip_end(broken) undo_sorted end_all_started (model)");

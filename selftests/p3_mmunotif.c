@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P3 selftests: a non-blocking invalidate_range_start that fails with
+ * -EAGAIN must not skip the end of a subscriber that already started.
+ *
+ * The model chain (A subscribers count in start and uncount in end, B
+ * subscribers fail non-blocking starts while their mutex is held, thread 0
+ * holds that mutex in bursts and replaces subscribers with hlist_del_rcu
+ * and synchronize_srcu): the 2019 walk must leave a started A without its
+ * end within a bounded budget; the sorted undo and upstream's walk must
+ * pair every start with one end over 10^6 invalidations, with failures and
+ * concurrent unregisters in the mix.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "mmrace_lib.h"
+
+#ifndef __NR_process_mrelease
+#define __NR_process_mrelease	448
+#endif
+
+#define P3_FIXED_INVALIDATIONS	1000000ULL
+#define P3_RUN_MS		2000
+#define P3_MAX_RUNS		20
+
+static void p3_log(struct __test_metadata *_metadata, const char *what,
+		   const struct mmrace_run *r)
+{
+	const __u64 *c = r->counters;
+
+	TH_LOG("%s: thr=%llu invalidations=%llu nonblock=%llu eagain=%llu starts=%llu ends=%llu missing_end=%llu end_without_start=%llu count_leak=%llu registers=%llu unregisters=%llu b_held=%llu ns/op=%.0f first_us=%.1f seed=%llu",
+	       what, r->threads, c[MMRACE_P3_C_INVALIDATIONS],
+	       c[MMRACE_P3_C_NONBLOCK], c[MMRACE_P3_C_EAGAIN],
+	       c[MMRACE_P3_C_STARTS], c[MMRACE_P3_C_ENDS],
+	       c[MMRACE_P3_C_MISSING_END], c[MMRACE_P3_C_END_WITHOUT_START],
+	       c[MMRACE_P3_C_COUNT_LEAK], c[MMRACE_P3_C_REGISTERS],
+	       c[MMRACE_P3_C_UNREGISTERS], c[MMRACE_P3_C_B_HELD],
+	       mmrace_ns_per_op(r),
+	       r->first_detect_ns == MMRACE_NONE ? -1.0 :
+	       r->first_detect_ns / 1e3, r->seed);
+}
+
+FIXTURE(p3) {
+	int fd;
+	int ncpu;
+};
+
+FIXTURE_SETUP(p3)
+{
+	struct mmrace_info info = { 0 };
+
+	self->fd = mmrace_open();
+	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	self->ncpu = info.online_cpus;
+	if (self->ncpu < 2)
+		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
+}
+
+FIXTURE_TEARDOWN(p3)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static void p3_init(struct mmrace_run *r, __u64 variant, __u64 ms)
+{
+	mmrace_run_init(r, MMRACE_P3_MMUNOTIF, variant);
+	r->threads = 2;
+	r->duration_ms = ms;
+}
+
+/* The 2019 walk: a started A loses its end, its count stays up. */
+TEST_F_TIMEOUT(p3, skip_end_imbalance, 120)
+{
+	struct mmrace_run r;
+
+	p3_init(&r, MMRACE_P3_SKIP_END, P3_RUN_MS);
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p3_log(_metadata, "skip_end", &r);
+	EXPECT_LT(0, r.counters[MMRACE_P3_C_EAGAIN]);
+	EXPECT_LT(0, r.counters[MMRACE_P3_C_MISSING_END]);
+	EXPECT_LT(0, r.counters[MMRACE_P3_C_COUNT_LEAK]);
+	EXPECT_EQ(0, r.counters[MMRACE_P3_C_END_WITHOUT_START]);
+	EXPECT_NE(MMRACE_NONE, r.first_detect_ns);
+}
+
+/* Fixed walks: every start gets one end over 10^6 invalidations. */
+static void p3_fixed(struct __test_metadata *_metadata, int fd,
+		     __u64 variant, const char *name)
+{
+	__u64 inv = 0, eagain = 0, unreg = 0, viol = 0;
+	struct mmrace_run r;
+	int i;
+
+	for (i = 0; i < P3_MAX_RUNS && inv < P3_FIXED_INVALIDATIONS; i++) {
+		p3_init(&r, variant, P3_RUN_MS);
+		ASSERT_EQ(0, mmrace_run(fd, &r));
+		if (i == 0)
+			p3_log(_metadata, name, &r);
+		EXPECT_EQ(0, r.violations) {
+			p3_log(_metadata, "violation", &r);
+		}
+		viol += r.violations;
+		inv += r.counters[MMRACE_P3_C_INVALIDATIONS];
+		eagain += r.counters[MMRACE_P3_C_EAGAIN];
+		unreg += r.counters[MMRACE_P3_C_UNREGISTERS];
+	}
+	TH_LOG("%s: %d runs, %llu invalidations, %llu failed with -EAGAIN, %llu unregisters, %llu violations",
+	       name, i, inv, eagain, unreg, viol);
+	EXPECT_LE(P3_FIXED_INVALIDATIONS, inv);
+	/* The runs did exercise the failure and the removal paths. */
+	EXPECT_LT(0, eagain);
+	EXPECT_LT(0, unreg);
+}
+
+TEST_F_TIMEOUT(p3, undo_sorted_zero_violations, 300)
+{
+	p3_fixed(_metadata, self->fd, MMRACE_P3_UNDO_SORTED, "undo_sorted");
+}
+
+TEST_F_TIMEOUT(p3, end_all_started_zero_violations, 300)
+{
+	p3_fixed(_metadata, self->fd, MMRACE_P3_END_ALL_STARTED,
+		 "end_all_started");
+}
+
+/* No failing subscriber: nothing fails, even the 2019 walk holds. */
+TEST_F_TIMEOUT(p3, skip_end_without_b, 60)
+{
+	struct mmrace_run r;
+
+	p3_init(&r, MMRACE_P3_SKIP_END, 500);
+	r.arg[MMRACE_P3_ARG_NR_B] = 0;
+	r.arg[MMRACE_P3_ARG_NR_A] = 3;
+	r.arg[MMRACE_P3_ARG_NONBLOCK_PCT] = 100;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p3_log(_metadata, "skip_end, no B", &r);
+	/* A alone works: without a failing subscriber nothing is skipped. */
+	EXPECT_EQ(0, r.counters[MMRACE_P3_C_EAGAIN]);
+	EXPECT_EQ(0, r.violations);
+}
+
+TEST_F(p3, bad_args)
+{
+	struct mmrace_run r;
+
+	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
+	r.threads = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
+	r.arg[MMRACE_P3_ARG_NR_A] = 16;
+	r.arg[MMRACE_P3_ARG_NR_B] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
+	r.arg[MMRACE_P3_ARG_NONBLOCK_PCT] = 101;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
+	r.arg[MMRACE_P3_ARG_UNLOCKED_ADDS] = 2;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
+	r.arg[MMRACE_P3_ARG_UNLOCKED_ADDS + 1] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p3_init(&r, MMRACE_P3_NR_VARIANTS, 10);
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	/* Four threads, sixteen subscribers, an iteration bound. */
+	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 0);
+	r.threads = 4;
+	r.iterations = 40000;
+	r.arg[MMRACE_P3_ARG_NR_A] = 12;
+	r.arg[MMRACE_P3_ARG_NR_B] = 4;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	EXPECT_EQ(0, r.violations);
+}
+
+/* ---- the real kernel -------------------------------------------------- */
+
+static int notif_register(int fd, __u64 order)
+{
+	struct mmrace_notif_register r = { .order = order };
+
+	return ioctl(fd, MMRACE_IOC_NOTIF_REGISTER, &r) ? -errno : 0;
+}
+
+static int notif_ctl(int fd, __u64 b_busy, __u64 sleep_ms, __u64 wake,
+		     struct mmrace_notif_ctl *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->b_busy = b_busy;
+	c->sleep_ms = sleep_ms;
+	c->wake = wake;
+	return ioctl(fd, MMRACE_IOC_NOTIF_CTL, c) ? -errno : 0;
+}
+
+static void notif_log(struct __test_metadata *_metadata, const char *what,
+		      const struct mmrace_notif_ctl *c)
+{
+	TH_LOG("%s: A starts=%llu ends=%llu nonblock=%llu active=%lld released=%llu; B starts=%llu nonblock=%llu eagain=%llu released=%llu busy=%llu; mm oom_skip=%llu unstable=%llu",
+	       what, c->a_starts, c->a_ends, c->a_nonblock,
+	       (long long)c->a_active, c->a_released, c->b_starts,
+	       c->b_nonblock, c->b_eagain, c->b_released, c->b_busy,
+	       c->mm_oom_skip, c->mm_unstable);
+}
+
+/* Blockable invalidations (munmap, MADV_DONTNEED, fork's COW): paired. */
+TEST_F(p3, notif_blockable_paired)
+{
+	struct mmrace_notif_ctl c;
+	long ps = sysconf(_SC_PAGESIZE);
+	int i, fd = mmrace_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, notif_register(fd, 0));
+	ASSERT_EQ(0, notif_ctl(fd, 1, 0, 0, &c));
+	for (i = 0; i < 200; i++) {
+		char *m = mmap(NULL, 16 * ps, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pid_t pid;
+
+		ASSERT_NE(MAP_FAILED, m);
+		memset(m, i, 16 * ps);
+		ASSERT_EQ(0, madvise(m, 8 * ps, MADV_DONTNEED));
+		if (i % 50 == 0) {
+			pid = fork();
+			ASSERT_LE(0, pid);
+			if (pid == 0)
+				_exit(0);
+			waitpid(pid, NULL, 0);
+		}
+		ASSERT_EQ(0, munmap(m, 16 * ps));
+	}
+	ASSERT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 0, &c));
+	notif_log(_metadata, "after munmap, madvise, fork", &c);
+	EXPECT_LT(400, c.a_starts);
+	EXPECT_EQ(c.a_starts, c.a_ends);
+	EXPECT_EQ(0, c.a_active);
+	EXPECT_EQ(0, c.a_nonblock);
+	/* Busy B fails only non-blockable starts. */
+	EXPECT_EQ(0, c.b_eagain);
+	EXPECT_EQ(c.a_starts, c.b_starts);
+	close(fd);
+}
+
+struct victim_msg {
+	int fd;
+	int ok;
+};
+
+static void *victim_sleeper(void *arg)
+{
+	struct mmrace_notif_ctl c;
+
+	notif_ctl(*(int *)arg, MMRACE_NOTIF_KEEP, 30000, 0, &c);
+	return NULL;
+}
+
+/*
+ * A victim with A and B registered and a thread asleep in the module is
+ * SIGKILLed; process_mrelease() then reaps its mm now, with non-blockable
+ * invalidations. B busy: the reap fails with EAGAIN; does A get its end?
+ */
+static pid_t victim_start(int *dupfd, __u64 order)
+{
+	struct victim_msg msg = { -1, 0 };
+	int pfd[2], pidfd;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		size_t len = 8 << 20;
+		char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pthread_t th;
+
+		msg.fd = mmrace_open();
+		if (m != MAP_FAILED && msg.fd >= 0 &&
+		    !notif_register(msg.fd, order)) {
+			memset(m, 1, len);
+			msg.ok = !pthread_create(&th, NULL, victim_sleeper,
+						 &msg.fd);
+		}
+		if (write(pfd[1], &msg, sizeof(msg)) != sizeof(msg))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &msg, sizeof(msg)) != sizeof(msg) || !msg.ok)
+		return -1;
+	close(pfd[0]);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	*dupfd = syscall(SYS_pidfd_getfd, pidfd, msg.fd, 0);
+	close(pidfd);
+	return *dupfd < 0 ? -1 : pid;
+}
+
+static void notif_reap(struct __test_metadata *_metadata, __u64 order,
+		       const char *name)
+{
+	struct mmrace_notif_ctl c, before;
+	int fd = -1, pidfd, ret, err, i;
+	pid_t pid = victim_start(&fd, order);
+
+	ASSERT_LT(0, pid);
+	/* Wait for the sleeper, make B busy, then the kill. */
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ(0, notif_ctl(fd, 1, 0, 0, &before));
+		if (before.sleepers)
+			break;
+		usleep(1000);
+	}
+	ASSERT_EQ(1, before.sleepers);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_LE(0, pidfd);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	/* The other threads leave; the sleeper keeps the mm. */
+	usleep(100 * 1000);
+
+	ret = syscall(__NR_process_mrelease, pidfd, 0);
+	err = errno;
+	ASSERT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 0, &c));
+	TH_LOG("%s: process_mrelease with B busy: %d (%s)", name, ret,
+	       ret ? strerror(err) : "ok");
+	notif_log(_metadata, "after the failed reap", &c);
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EAGAIN, err);
+	EXPECT_LT(0, c.b_eagain);
+	/* The seed's invariant: A's starts all got their end. */
+	EXPECT_EQ(c.a_starts, c.a_ends);
+	EXPECT_EQ(0, c.a_active);
+	EXPECT_LT(before.a_nonblock, c.a_nonblock);
+	EXPECT_EQ(0, c.mm_oom_skip);
+
+	/* B free again: the reap goes through. */
+	ASSERT_EQ(0, notif_ctl(fd, 0, 0, 0, &c));
+	ret = syscall(__NR_process_mrelease, pidfd, 0);
+	err = errno;
+	ASSERT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 0, &c));
+	TH_LOG("%s: process_mrelease with B free: %d (%s)", name, ret,
+	       ret ? strerror(err) : "ok");
+	notif_log(_metadata, "after the reap", &c);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(c.a_starts, c.a_ends);
+	EXPECT_EQ(1, c.mm_oom_skip);
+
+	/* Let the sleeper go: the victim exits, release runs. */
+	ASSERT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 1, &c));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	ASSERT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 0, &c));
+	notif_log(_metadata, "after the exit", &c);
+	EXPECT_EQ(1, c.a_released);
+	EXPECT_EQ(1, c.b_released);
+	EXPECT_EQ(c.a_starts, c.a_ends);
+	close(pidfd);
+	close(fd);
+}
+
+TEST_F_TIMEOUT(p3, notif_process_mrelease_a_first, 120)
+{
+	notif_reap(_metadata, 0, "A runs first");
+}
+
+TEST_F_TIMEOUT(p3, notif_process_mrelease_b_first, 120)
+{
+	notif_reap(_metadata, MMRACE_NOTIF_B_FIRST, "B runs first");
+}
+
+TEST_F(p3, notif_bad_input)
+{
+	struct mmrace_notif_ctl c;
+	int fd = mmrace_open(), status;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOENT, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 0, &c));
+	EXPECT_EQ(-EINVAL, notif_register(fd, 2));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(notif_register(fd, 0) == -EPERM ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, notif_register(fd, 0));
+	EXPECT_EQ(-EBUSY, notif_register(fd, 0));
+	EXPECT_EQ(-EINVAL, notif_ctl(fd, 3, 0, 0, &c));
+	EXPECT_EQ(-EINVAL, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 2, &c));
+	EXPECT_EQ(-EINVAL, notif_ctl(fd, MMRACE_NOTIF_KEEP, 10, 1, &c));
+	EXPECT_EQ(-EINVAL, notif_ctl(fd, MMRACE_NOTIF_KEEP,
+				     MMRACE_NOTIF_MAX_SLEEP_MS + 1, 0, &c));
+	/* A short sleep times out (not woken). */
+	EXPECT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 10, 0, &c));
+	EXPECT_EQ(0, c.woken);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
