@@ -136,10 +136,6 @@ static void p3_end(struct mmrace_thread *t, struct p3_inv *inv,
 	atomic_dec(&sub->count);
 }
 
-#define p3_for_each(sub, p)						\
-	hlist_for_each_entry_srcu(sub, &(p)->chain, node,		\
-				  srcu_read_lock_held(&(p)->srcu))
-
 static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 {
 	unsigned int variant = t->ctx->variant;
@@ -152,7 +148,8 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 	inv.nr = 0;
 	down_read(&p->mmap_lock);
 	idx = srcu_read_lock(&p->srcu);
-	p3_for_each(sub, p) {
+	hlist_for_each_entry_srcu(sub, &p->chain, node,
+				  srcu_read_lock_held(&p->srcu)) {
 		if (!p3_start(t, p, &inv, sub, nonblock))
 			continue;
 		if (!failed)
@@ -175,7 +172,8 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 			 * address, which still bounds the walk when the
 			 * failing one was unregistered meanwhile.
 			 */
-			p3_for_each(sub, p) {
+			hlist_for_each_entry_srcu(sub, &p->chain, node,
+						  srcu_read_lock_held(&p->srcu)) {
 				if (sub >= failed)
 					break;
 				p3_end(t, &inv, sub);
@@ -183,16 +181,20 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 			break;
 		case MMRACE_P3_END_ALL_STARTED:
 			/* Upstream: every subscription that has an end. */
-			p3_for_each(sub, p)
+			hlist_for_each_entry_srcu(sub, &p->chain, node,
+						  srcu_read_lock_held(&p->srcu))
 				p3_end(t, &inv, sub);
 			break;
 		}
 	} else {
 		mmrace_window(t);	/* the unmap */
-		p3_for_each(sub, p)
+		hlist_for_each_entry_srcu(sub, &p->chain, node,
+					  srcu_read_lock_held(&p->srcu))
 			p3_end(t, &inv, sub);
 	}
 
+	/* Pairs with the smp_wmb() in p3_churn(). */
+	smp_rmb();
 	for (i = 0; i < inv.nr; i++) {
 		struct p3_rec *r = &inv.rec[i];
 
@@ -261,10 +263,16 @@ static int p3_churn(struct mmrace_thread *t, struct p3_state *p)
 		if (i++ == n)
 			victim = sub;
 	if (victim) {
+		/*
+		 * ->release: the subscriber forgets its invalidations. Told
+		 * before it is unlinked: a walker that no longer finds it
+		 * must see it removed (pairs with the smp_rmb() there).
+		 */
+		WRITE_ONCE(victim->removed, true);
+		/* The flag before the unlink; pairs with p3_invalidate(). */
+		smp_wmb();
 		hlist_del_rcu(&victim->node);
 		p->nr_subs--;
-		/* ->release: the subscriber forgets its invalidations. */
-		WRITE_ONCE(victim->removed, true);
 	}
 	spin_unlock(&p->chain_lock);
 	if (!victim)
