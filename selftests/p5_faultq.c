@@ -257,6 +257,14 @@ static void fq_check_sum(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, s->after_exit);
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static char *map_pages(long n)
 {
 	char *m = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
@@ -326,6 +334,47 @@ TEST_F_TIMEOUT(p5, storm_no_check, 120)
 TEST_F_TIMEOUT(p5, storm_owner_check, 120)
 {
 	fq_storm(_metadata, self->ncpu, MMRACE_P5_OWNER_CHECK, "owner_check");
+}
+
+/*
+ * Throughput at 1, 2 and all CPUs' worth of workers, per real variant:
+ * reported (a benchmark, not a timed test); asserted: every fault done.
+ */
+TEST_F_TIMEOUT(p5, storm_throughput, 300)
+{
+	static const __u64 vs[] = { MMRACE_P5_NO_CHECK, MMRACE_P5_RACY_CHECK,
+				    MMRACE_P5_MMGET };
+	static const char *const names[] = { "no_check", "racy_check",
+					     "mmget" };
+	char *m = map_pages(P5_PAGES);
+	unsigned int v;
+	int w;
+
+	ASSERT_NE(NULL, m);
+	for (v = 0; v < 3; v++) {
+		for (w = 1; w <= self->ncpu; w = w < 2 ? 2 : w * 2) {
+			struct mmrace_faultq_stats st;
+			int fd = mmrace_open(), i;
+			double t0, ms;
+
+			ASSERT_LE(0, fd);
+			t0 = now_ms();
+			for (i = 0; i < P5_STORMS; i++)
+				ASSERT_EQ(0, submit(fd, vs[v], m, P5_PAGES, 0,
+						    0, w));
+			ASSERT_EQ(0, fq_wait(fd, 60000, 0, &st));
+			ms = now_ms() - t0;
+			fq_check_sum(_metadata, &st);
+			EXPECT_EQ(P5_STORMS * P5_PAGES, st.processed);
+			TH_LOG("%-10s %d workers: %d faults in %.1f ms, %.0f faults/s",
+			       names[v], w, P5_STORMS * P5_PAGES, ms,
+			       P5_STORMS * P5_PAGES / ms * 1e3);
+			close(fd);
+			if (w >= self->ncpu)
+				break;
+		}
+	}
+	munmap(m, P5_PAGES * page_size);
 }
 
 /* munmap during a storm: no freed page stays mirrored. */
@@ -429,13 +478,6 @@ static int victim_start(struct victim *v, bool sibling)
 	return v->fd < 0 ? -1 : 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 struct kill_result {
 	struct mmrace_faultq_stats st;
