@@ -8,6 +8,9 @@
  * mn_itree_inv_end() is never called, the next mmu_interval_read_begin()
  * (a device fault) waits forever.
  *
+ * Seen on Debian's 6.1.0-56 and 6.12.117 (TCG guests): RESULT: HANG, the
+ * worker asleep in mmu_interval_read_begin().
+ *
  * Prints RESULT: ok (the fault completed) or RESULT: HANG (it did not
  * within 10 s; the device's worker is then stuck and so will be this
  * process at exit: run it in a guest of its own). Exit status 0 for ok,
