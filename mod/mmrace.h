@@ -15,6 +15,7 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <uapi/linux/mmrace.h>
 
@@ -200,6 +201,19 @@ void mmrace_record_result(const struct mmrace_pattern *pat,
 			  const struct mmrace_run *res);
 unsigned int mmrace_default_threads(void);
 u64 mmrace_default_duration_ms(void);
+
+/**
+ * mmrace_caller_is_opener() - whether the calling task runs in the mm the
+ *	file was opened from
+ * @mf: the file
+ *
+ * Return: 0, or -EPERM for a task of another mm (a child that inherited
+ * the file, say), which may not pin, look up pages or register there.
+ */
+static inline int mmrace_caller_is_opener(const struct mmrace_file *mf)
+{
+	return current->mm == mf->mm ? 0 : -EPERM;
+}
 
 /* Real pins held by an open file (pin.c); called under mmrace_file.lock. */
 int mmrace_ioc_pin(struct mmrace_file *mf, void *arg);

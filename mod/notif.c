@@ -132,8 +132,9 @@ int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 
 	if (req->order > MMRACE_NOTIF_B_FIRST)
 		return -EINVAL;
-	if (current->mm != mf->mm)
-		return -EPERM;
+	ret = mmrace_caller_is_opener(mf);
+	if (ret)
+		return ret;
 	if (mf->notif)
 		return -EBUSY;
 	n = kzalloc(sizeof(*n), GFP_KERNEL);

@@ -60,11 +60,6 @@ static void mmrace_pin_release_one(struct mm_struct *mm,
 	kfree(pin);
 }
 
-static int mmrace_pin_check_mm(struct mmrace_file *mf)
-{
-	return current->mm == mf->mm ? 0 : -EPERM;
-}
-
 int mmrace_ioc_pin(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_pin *req = arg;
@@ -74,7 +69,7 @@ int mmrace_ioc_pin(struct mmrace_file *mf, void *arg)
 	long got;
 	int ret;
 
-	ret = mmrace_pin_check_mm(mf);
+	ret = mmrace_caller_is_opener(mf);
 	if (ret)
 		return ret;
 	if (req->flags & ~MMRACE_PIN_FLAGS || !PAGE_ALIGNED(req->addr) ||
@@ -174,7 +169,7 @@ int mmrace_ioc_page_info(struct mmrace_file *mf, void *arg)
 	struct page *page;
 	int ret;
 
-	ret = mmrace_pin_check_mm(mf);
+	ret = mmrace_caller_is_opener(mf);
 	if (ret)
 		return ret;
 	if (req->addr >= TASK_SIZE)
