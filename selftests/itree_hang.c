@@ -12,7 +12,7 @@
  * worker asleep in mmu_interval_read_begin().
  *
  * Prints RESULT: ok (the fault completed) or RESULT: HANG (it did not
- * within 10 s; the device's worker is then stuck and so will be this
+ * within 5 s; the device's worker is then stuck and so will be this
  * process at exit: run it in a guest of its own). Exit status 0 for ok,
  * 1 for a hang, 2 when the set-up failed.
  */
@@ -100,7 +100,7 @@ int main(void)
 	if (ioctl(fd, MMRACE_IOC_FAULTQ_SUBMIT, &s))
 		printf("submit: %s\n", strerror(errno));
 	memset(&st, 0, sizeof(st));
-	st.timeout_ms = 10000;
+	st.timeout_ms = 5000;
 	ioctl(fd, MMRACE_IOC_FAULTQ_WAIT, &st);
 	printf("device fault after the failed reap: pending %llu processed %llu aborted %llu\n",
 	       st.pending, st.processed, st.aborted_late);

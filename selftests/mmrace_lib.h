@@ -55,6 +55,31 @@ static inline double mmrace_ns_per_op(const struct mmrace_run *r)
 	return r->ops ? (double)r->elapsed_ns * r->threads / r->ops : 0;
 }
 
+/*
+ * Statistical budgets (operations a fixed variant must pass, stress
+ * rounds) are divided by this on a lockdep or KASAN kernel, where an
+ * operation costs several times more and the run's job is to let the
+ * checkers see every path. Tests log the budget they used.
+ */
+#define MMRACE_DEBUG_DIV	10
+
+/* Whether the module runs on a lockdep or KASAN kernel. */
+static inline int mmrace_debug_kernel(int fd)
+{
+	struct mmrace_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, MMRACE_IOC_INFO, &info))
+		return 0;
+	return !!(info.kernel_flags & (MMRACE_KF_KASAN | MMRACE_KF_LOCKDEP));
+}
+
+/* @n on this kernel: @n, or @n / MMRACE_DEBUG_DIV on a debug kernel. */
+static inline unsigned long long mmrace_budget(int fd, unsigned long long n)
+{
+	return mmrace_debug_kernel(fd) ? n / MMRACE_DEBUG_DIV : n;
+}
+
 /* Remove @cap from the effective, permitted and inheritable sets. */
 static inline int mmrace_drop_cap(int cap)
 {

@@ -141,15 +141,16 @@ static void p1_fixed(struct __test_metadata *_metadata, int fd,
 	static const __u64 shapes[] = {
 		MMRACE_P1_SHAPE_HEADROOM, MMRACE_P1_SHAPE_CONTENDED,
 	};
+	__u64 ops = mmrace_budget(fd, P1_FIXED_OPS);
 	struct mmrace_run r;
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
-		p1_model(&r, variant, shapes[i], window_ns, P1_FIXED_OPS);
+		p1_model(&r, variant, shapes[i], window_ns, ops);
 		ASSERT_EQ(0, mmrace_run(fd, &r));
 		p1_log(_metadata, fd, &r);
-		EXPECT_LE(P1_FIXED_OPS, r.counters[MMRACE_P1_C_CHARGED] +
-					r.counters[MMRACE_P1_C_ENOMEM]);
+		EXPECT_LE(ops, r.counters[MMRACE_P1_C_CHARGED] +
+			       r.counters[MMRACE_P1_C_ENOMEM]);
 		EXPECT_EQ(0, r.violations);
 		EXPECT_EQ(0, r.counters[MMRACE_P1_C_TRANSIENT]);
 	}
@@ -227,7 +228,7 @@ TEST_F_TIMEOUT(p1, limit_changes_mid_run, 300)
 	struct mmrace_run r;
 
 	p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_CONTENDED, 0,
-		 P1_FIXED_OPS);
+		 mmrace_budget(self->fd, P1_FIXED_OPS));
 	r.threads = 3;
 	r.arg[MMRACE_P1_ARG_LIMIT] = 1024 + 1;
 	r.arg[MMRACE_P1_ARG_LIMIT2] = 1024 + 2;
@@ -328,7 +329,7 @@ TEST_F_TIMEOUT(p1, real_rlimit_changes_mid_run, 300)
 	ASSERT_EQ(0, pthread_create(&th, NULL, p1_flip_rlimit, &f));
 	mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_CMPXCHG);
 	r.threads = 2;
-	r.iterations = P1_FIXED_OPS;
+	r.iterations = mmrace_budget(self->fd, P1_FIXED_OPS);
 	r.duration_ms = 30000;
 	r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_PINNED_VM;
 	r.arg[MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_CONTENDED;

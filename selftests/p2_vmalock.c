@@ -13,12 +13,7 @@
 #include "mmrace_lib.h"
 
 #define P2_FIXED_READS		10000000ULL
-/*
- * On a lockdep/KASAN kernel a read lock costs ten times more and the run's
- * job is to let lockdep, KASAN and kmemleak see every path; the statistical
- * budget is then 10^6 reads (stated in the log), 10^7 elsewhere.
- */
-#define P2_DEBUG_DIV		10
+/* 10^6 on a lockdep/KASAN kernel (mmrace_budget(), stated in the log). */
 #define P2_RUN_MS		5000
 #define P2_MAX_RUNS		40
 #define P2_WINDOW_NS		2000
@@ -121,17 +116,15 @@ TEST_F_TIMEOUT(p2, refcnt_broken_detach_race, 120)
 
 /* Fixed variants: zero violations over 10^7 reader acquisitions. */
 static void p2_fixed(struct __test_metadata *_metadata, int fd,
-		     __u64 kflags, __u64 variant, __u64 want_reads)
+		     __u64 variant, __u64 want_reads)
 {
 	__u64 reads = 0, writes = 0, waits = 0, max_wait = 0, raced = 0;
 	__u64 reused = 0;
 	struct mmrace_run r;
 	int i;
 
-	if (kflags & (MMRACE_KF_KASAN | MMRACE_KF_LOCKDEP)) {
-		want_reads /= P2_DEBUG_DIV;
-		TH_LOG("lockdep/KASAN kernel: budget %llu reads", want_reads);
-	}
+	want_reads = mmrace_budget(fd, want_reads);
+	TH_LOG("budget: %llu reads", want_reads);
 	for (i = 0; i < P2_MAX_RUNS && reads < want_reads; i++) {
 		p2_init(&r, variant, P2_RUN_MS, 0);
 		r.arg[MMRACE_P2_ARG_OBJECTS] = 64;
@@ -159,13 +152,13 @@ static void p2_fixed(struct __test_metadata *_metadata, int fd,
 
 TEST_F_TIMEOUT(p2, refcnt_fixed_zero_violations, 300)
 {
-	p2_fixed(_metadata, self->fd, self->kflags, MMRACE_P2_REFCNT_FIXED,
+	p2_fixed(_metadata, self->fd, MMRACE_P2_REFCNT_FIXED,
 		 P2_FIXED_READS);
 }
 
 TEST_F_TIMEOUT(p2, rwsem_zero_violations, 300)
 {
-	p2_fixed(_metadata, self->fd, self->kflags, MMRACE_P2_RWSEM,
+	p2_fixed(_metadata, self->fd, MMRACE_P2_RWSEM,
 		 P2_FIXED_READS);
 }
 

@@ -29,11 +29,6 @@
 
 /* Litmus iterations the fixed variants must pass without the outcome. */
 #define P4_FIXED_ITERS		10000000ULL
-/*
- * On a lockdep/KASAN kernel an iteration costs 3 to 8 times more and the
- * run's job is to let the checkers see the paths: 10^6 there (logged).
- */
-#define P4_DEBUG_DIV		10
 /* Iterations per run while looking for the forbidden outcome. */
 #define P4_SEARCH_ITERS		1000000ULL
 #define P4_SEARCH_RUNS		10
@@ -69,7 +64,6 @@ static void p4_log(struct __test_metadata *_metadata, const char *what,
 FIXTURE(p4) {
 	int fd;
 	int ncpu;
-	__u64 kflags;
 };
 
 FIXTURE_SETUP(p4)
@@ -83,7 +77,6 @@ FIXTURE_SETUP(p4)
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
 	self->ncpu = info.online_cpus;
-	self->kflags = info.kernel_flags;
 }
 
 FIXTURE_TEARDOWN(p4)
@@ -123,20 +116,10 @@ static const char *p4_observation(const struct mmrace_run *r)
 							  "Sometimes";
 }
 
-/* The iteration budget of the fixed variants on this kernel. */
-static __u64 p4_budget(struct __test_metadata *_metadata, __u64 kflags)
-{
-	if (!(kflags & (MMRACE_KF_KASAN | MMRACE_KF_LOCKDEP)))
-		return P4_FIXED_ITERS;
-	TH_LOG("lockdep/KASAN kernel: budget %llu iterations",
-	       P4_FIXED_ITERS / P4_DEBUG_DIV);
-	return P4_FIXED_ITERS / P4_DEBUG_DIV;
-}
-
 static void p4_never(struct __test_metadata *_metadata, int fd, int ncpu,
-		     __u64 kflags, __u64 variant, const char *name)
+		     __u64 variant, const char *name)
 {
-	__u64 iters = p4_budget(_metadata, kflags);
+	__u64 iters = mmrace_budget(fd, P4_FIXED_ITERS);
 	struct mmrace_run r;
 
 	if (ncpu < 2)
@@ -157,14 +140,13 @@ static void p4_never(struct __test_metadata *_metadata, int fd, int ncpu,
 
 TEST_F_TIMEOUT(p4, mb_never, 300)
 {
-	p4_never(_metadata, self->fd, self->ncpu, self->kflags, MMRACE_P4_MB,
-		 "mb");
+	p4_never(_metadata, self->fd, self->ncpu, MMRACE_P4_MB, "mb");
 }
 
 TEST_F_TIMEOUT(p4, after_atomic_never, 300)
 {
-	p4_never(_metadata, self->fd, self->ncpu, self->kflags,
-		 MMRACE_P4_AFTER_ATOMIC, "after_atomic");
+	p4_never(_metadata, self->fd, self->ncpu, MMRACE_P4_AFTER_ATOMIC,
+		 "after_atomic");
 }
 
 /*
@@ -179,7 +161,7 @@ TEST_F_TIMEOUT(p4, atomic_nomb_on_this_cpu, 300)
 	if (self->ncpu < 2)
 		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
 	ASSERT_EQ(0, p4_litmus(self->fd, MMRACE_P4_ATOMIC_NOMB,
-			       p4_budget(_metadata, self->kflags), &r));
+			       mmrace_budget(self->fd, P4_FIXED_ITERS), &r));
 	p4_log(_metadata, "atomic_nomb", &r);
 	p4_check_histogram(_metadata, &r);
 #if defined(__x86_64__) || defined(__i386__)
@@ -353,7 +335,7 @@ static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
 	__u64 id = 0, pfn = 0, v;
 	long vmpin0, vmpin1;
 	size_t len;
-	int i, lost = 0;
+	int i, lost = 0, forks = mmrace_budget(fd, P4_FORKS);
 	char *mem = p4_map(kind, &len, &why);
 	volatile __u64 *word;
 
@@ -383,7 +365,7 @@ static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(1, pinned.mm_has_pinned);
 	EXPECT_EQ(vmpin0 + page_size / 1024, vmpin1);
 
-	for (i = 0; i < P4_FORKS; i++) {
+	for (i = 0; i < forks; i++) {
 		__u64 token = 0x7000000000000000ULL + i;
 		__u64 off = (uintptr_t)word & (page_size - 1);
 		int status;
@@ -422,7 +404,7 @@ static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
 		if (after.pfn != pfn)
 			lost++;
 	}
-	TH_LOG("%d forks with a pin held: %d lost pins", P4_FORKS, lost);
+	TH_LOG("%d forks with a pin held: %d lost pins", forks, lost);
 	EXPECT_EQ(0, lost);
 
 	ASSERT_EQ(0, unpin(fd, id));
@@ -518,6 +500,7 @@ TEST_F_TIMEOUT(p4, pin_racing_fork, 180)
 {
 	struct p4_forker f = { 0 };
 	unsigned long lost = 0, i;
+	unsigned long rounds = mmrace_budget(self->fd, P4_RACE_ROUNDS);
 	pthread_t th;
 	time_t t0;
 	size_t len = 64 * page_size;
@@ -528,7 +511,7 @@ TEST_F_TIMEOUT(p4, pin_racing_fork, 180)
 	memset(mem, 0, len);
 	ASSERT_EQ(0, pthread_create(&th, NULL, p4_fork_loop, &f));
 	t0 = time(NULL);
-	for (i = 0; i < P4_RACE_ROUNDS || time(NULL) - t0 < P4_RACE_S; i++) {
+	for (i = 0; i < rounds || time(NULL) - t0 < P4_RACE_S; i++) {
 		volatile __u64 *w = (volatile __u64 *)(mem + (i % 64) * page_size);
 		__u64 id = 0, v;
 
