@@ -586,6 +586,8 @@ static const struct mmrace_ioctl mmrace_ioctls[] = {
 		     order, mmrace_ioc_notif_register),
 	MMRACE_IOCTL_UNLOCKED(MMRACE_IOC_NOTIF_CTL, struct mmrace_notif_ctl,
 			      mm_unstable, mmrace_ioc_notif_ctl),
+	MMRACE_IOCTL(MMRACE_IOC_NOTIF_UNREGISTER, struct mmrace_notif_register,
+		     order, mmrace_ioc_notif_unregister),
 };
 
 static long mmrace_ioctl(struct file *file, unsigned int cmd,

@@ -233,6 +233,7 @@ void mmrace_faultq_exit(void);
 /* The real notifier subscribers of P3 (notif.c). */
 int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg);
 int mmrace_ioc_notif_ctl(struct mmrace_file *mf, void *arg);
+int mmrace_ioc_notif_unregister(struct mmrace_file *mf, void *arg);
 void mmrace_notif_release(struct mmrace_file *mf);
 
 /* Run harness (harness.c). */

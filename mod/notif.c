@@ -29,6 +29,7 @@
  * @a: subscriber A (start and end)
  * @b: subscriber B (start only; fails non-blockable starts when busy)
  * @mm: the mm they are registered on
+ * @registered: both are registered (cleared by the unregister ioctl)
  * @b_busy: B's "device" is busy
  * @wake_gen: bumped to wake the sleepers
  * @sleep_wq: where the sleepers sleep
@@ -47,6 +48,7 @@ struct mmrace_notif {
 	struct mmu_notifier a;
 	struct mmu_notifier b;
 	struct mm_struct *mm;
+	bool registered;
 	int b_busy;
 	atomic_t wake_gen;
 	wait_queue_head_t sleep_wq;
@@ -154,6 +156,7 @@ int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 		mmu_notifier_unregister(req->order ? &n->a : &n->b, n->mm);
 		goto err;
 	}
+	n->registered = true;
 	/* Published for the unlocked MMRACE_IOC_NOTIF_CTL. */
 	smp_store_release(&mf->notif, n);
 	return 0;
@@ -210,6 +213,31 @@ int mmrace_ioc_notif_ctl(struct mmrace_file *mf, void *arg)
 	return 0;
 }
 
+/*
+ * Unregister both subscribers; the kernel calls their release if the mm
+ * did not already, and waits for callbacks in flight. The struct stays:
+ * the unlocked NOTIF_CTL may be reading it; it goes with the file.
+ */
+static void mmrace_notif_unregister(struct mmrace_notif *n)
+{
+	mmu_notifier_unregister(&n->a, n->mm);
+	mmu_notifier_unregister(&n->b, n->mm);
+	n->registered = false;
+}
+
+int mmrace_ioc_notif_unregister(struct mmrace_file *mf, void *arg)
+{
+	struct mmrace_notif_register *req = arg;
+	struct mmrace_notif *n = mf->notif;
+
+	if (req->order)
+		return -EINVAL;
+	if (!n || !n->registered)
+		return -ENOENT;
+	mmrace_notif_unregister(n);
+	return 0;
+}
+
 /* The file is closed: nobody sleeps in it (an ioctl holds the file). */
 void mmrace_notif_release(struct mmrace_file *mf)
 {
@@ -217,8 +245,8 @@ void mmrace_notif_release(struct mmrace_file *mf)
 
 	if (!n)
 		return;
-	mmu_notifier_unregister(&n->a, n->mm);
-	mmu_notifier_unregister(&n->b, n->mm);
+	if (n->registered)
+		mmrace_notif_unregister(n);
 	kfree(n);
 	mf->notif = NULL;
 }

@@ -19,7 +19,7 @@
 #define P2_WINDOW_NS		2000
 /* Budget of the widened-window race run (the v6 race shows in ms). */
 #define P2_BROKEN_MS		8000
-/* The widened windows on the fixed variants. */
+/* The widened windows on the fixed variants (half on a debug kernel). */
 #define P2_FIXED_WINDOW_MS	10000
 /* Two objects: the writer detaches both each cycle, readers always meet it. */
 #define P2_HOT_OBJECTS		2
@@ -167,7 +167,9 @@ TEST_F_TIMEOUT(p2, refcnt_fixed_window, 300)
 {
 	struct mmrace_run r;
 
-	p2_init(&r, MMRACE_P2_REFCNT_FIXED, P2_FIXED_WINDOW_MS, P2_WINDOW_NS);
+	p2_init(&r, MMRACE_P2_REFCNT_FIXED,
+		mmrace_debug_kernel(self->fd) ? P2_FIXED_WINDOW_MS / 2 :
+						P2_FIXED_WINDOW_MS, P2_WINDOW_NS);
 	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
 	p2_log(_metadata, "refcnt_fixed window", &r);
@@ -181,7 +183,8 @@ TEST_F_TIMEOUT(p2, rwsem_window, 300)
 {
 	struct mmrace_run r;
 
-	p2_init(&r, MMRACE_P2_RWSEM, P2_FIXED_WINDOW_MS / 2, P2_WINDOW_NS);
+	p2_init(&r, MMRACE_P2_RWSEM, P2_FIXED_WINDOW_MS /
+		(mmrace_debug_kernel(self->fd) ? 4 : 2), P2_WINDOW_NS);
 	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
 	p2_log(_metadata, "rwsem window", &r);

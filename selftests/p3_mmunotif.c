@@ -177,6 +177,13 @@ static int notif_register(int fd, __u64 order)
 	return ioctl(fd, MMRACE_IOC_NOTIF_REGISTER, &r) ? -errno : 0;
 }
 
+static int notif_unregister(int fd, __u64 order)
+{
+	struct mmrace_notif_register r = { .order = order };
+
+	return ioctl(fd, MMRACE_IOC_NOTIF_UNREGISTER, &r) ? -errno : 0;
+}
+
 static int notif_ctl(int fd, __u64 b_busy, __u64 sleep_ms, __u64 wake,
 		     struct mmrace_notif_ctl *c)
 {
@@ -514,8 +521,10 @@ TEST_F(p3, notif_bad_input)
 		_exit(notif_register(fd, 0) == -EPERM ? 0 : 1);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(-ENOENT, notif_unregister(fd, 0));
 	ASSERT_EQ(0, notif_register(fd, 0));
 	EXPECT_EQ(-EBUSY, notif_register(fd, 0));
+	EXPECT_EQ(-EINVAL, notif_unregister(fd, 1));
 	EXPECT_EQ(-EINVAL, notif_ctl(fd, 3, 0, 0, &c));
 	EXPECT_EQ(-EINVAL, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 2, &c));
 	EXPECT_EQ(-EINVAL, notif_ctl(fd, MMRACE_NOTIF_KEEP, 10, 1, &c));
@@ -524,7 +533,83 @@ TEST_F(p3, notif_bad_input)
 	/* A short sleep times out (not woken). */
 	EXPECT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 10, 0, &c));
 	EXPECT_EQ(0, c.woken);
+	/* Unregistered once; the counters stay; no second registration. */
+	EXPECT_EQ(0, notif_unregister(fd, 0));
+	EXPECT_EQ(-ENOENT, notif_unregister(fd, 0));
+	EXPECT_EQ(-EBUSY, notif_register(fd, 0));
+	EXPECT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 0, &c));
+	EXPECT_EQ(1, c.a_released);
+	EXPECT_EQ(1, c.b_released);
 	close(fd);
+}
+
+struct churn {
+	volatile int stop;
+	unsigned long rounds;
+};
+
+static void *churn_fn(void *arg)
+{
+	struct churn *ch = arg;
+	long ps = sysconf(_SC_PAGESIZE);
+
+	while (!ch->stop) {
+		char *m = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED)
+			continue;
+		memset(m, 1, 8 * ps);
+		madvise(m, 4 * ps, MADV_DONTNEED);
+		munmap(m, 8 * ps);
+		ch->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * The subscribers go away (unregister ioctl, then close; or close alone)
+ * while another thread keeps invalidating: clean, KASAN- and lockdep-clean
+ * on the debug kernel, release told.
+ */
+TEST_F_TIMEOUT(p3, notif_unregister_during_invalidations, 60)
+{
+	struct mmrace_notif_ctl c;
+	struct churn ch = { 0 };
+	pthread_t th;
+	int fd, fd2;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, churn_fn, &ch));
+	fd = mmrace_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, notif_register(fd, 0));
+	usleep(200 * 1000);
+	ASSERT_EQ(0, notif_unregister(fd, 0));
+	ASSERT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 0, &c));
+	notif_log(_metadata, "unregistered mid-churn", &c);
+	EXPECT_LT(0, c.a_starts);
+	EXPECT_EQ(1, c.a_released);
+	/* Unregistered: the churn goes on, the counters stand still. */
+	usleep(100 * 1000);
+	{
+		struct mmrace_notif_ctl c2;
+
+		ASSERT_EQ(0, notif_ctl(fd, MMRACE_NOTIF_KEEP, 0, 0, &c2));
+		EXPECT_EQ(c.a_starts, c2.a_starts);
+	}
+	close(fd);
+
+	fd2 = mmrace_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, notif_register(fd2, MMRACE_NOTIF_B_FIRST));
+	usleep(200 * 1000);
+	close(fd2);		/* registered: the release unregisters */
+	usleep(100 * 1000);
+	ch.stop = 1;
+	pthread_join(th, NULL);
+	TH_LOG("%lu mmap/madvise/munmap rounds beside the unregisters",
+	       ch.rounds);
+	EXPECT_LT(0, ch.rounds);
 }
 
 TEST_HARNESS_MAIN

@@ -500,11 +500,12 @@ static void kill_during_storm(struct __test_metadata *_metadata, int ncpu,
 {
 	struct mmrace_faultq_stats st;
 	struct victim v;
+	int i, storms;
 	double t0;
-	int i;
 
 	ASSERT_EQ(0, victim_start(&v, false));
-	for (i = 0; i < P5_KILL_STORMS; i++)
+	storms = mmrace_budget(v.fd, P5_KILL_STORMS);
+	for (i = 0; i < storms; i++)
 		ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0,
 				    ncpu));
 	/* Let a tenth of the first storm go through. */

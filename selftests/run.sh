@@ -6,11 +6,14 @@
 cd "$(dirname "$0")" || exit 1
 progs=("$@")
 if [ ${#progs[@]} = 0 ]; then
-	# Every built test program: the interface tests, then one per pattern.
+	# Every built test program: the interface tests, one per pattern,
+	# then the interface fuzzer (which runs last: it changes nothing the
+	# others need, and its findings come after theirs).
 	progs=(interface)
 	for f in p[0-9]_*; do
 		[ -x "$f" ] && [ "${f%.c}" = "$f" ] && progs+=("$f")
 	done
+	[ -x fuzz ] && progs+=(fuzz)
 fi
 echo "TAP version 13"
 echo "1..${#progs[@]}"

@@ -771,8 +771,9 @@ struct mmrace_faultq_read {
  * A has invalidate_range_start and _end and never fails; B has only
  * invalidate_range_start, which fails a non-blockable range with -EAGAIN
  * while B is busy (&mmrace_notif_ctl.b_busy). Only a task of the opener's
- * mm may register (-EPERM); once per file (-EBUSY). Both are unregistered
- * when the file is closed.
+ * mm may register (-EPERM); once per file (-EBUSY, also after an
+ * unregister). Both are unregistered by MMRACE_IOC_NOTIF_UNREGISTER or
+ * when the file is closed; their counters stay readable until the close.
  */
 struct mmrace_notif_register {
 	__u64 order;
@@ -833,5 +834,7 @@ struct mmrace_notif_ctl {
 #define MMRACE_IOC_FAULTQ_READ	_IOWR(MMRACE_IOC_MAGIC, 0x09, struct mmrace_faultq_read)
 #define MMRACE_IOC_NOTIF_REGISTER _IOWR(MMRACE_IOC_MAGIC, 0x0a, struct mmrace_notif_register)
 #define MMRACE_IOC_NOTIF_CTL	_IOWR(MMRACE_IOC_MAGIC, 0x0b, struct mmrace_notif_ctl)
+/* Unregister both subscribers (order must be 0); -ENOENT if not registered. */
+#define MMRACE_IOC_NOTIF_UNREGISTER _IOWR(MMRACE_IOC_MAGIC, 0x0c, struct mmrace_notif_register)
 
 #endif /* _UAPI_LINUX_MMRACE_H */

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interface fuzzer: several processes throw random and malformed ioctls
+ * (numbers, directions, sizes, fields, pointers) and debugfs writes at
+ * /dev/mmrace for a bounded time, from a seed. Every call must come back
+ * with success or an error the interface defines; the kernel log must stay
+ * clean (the VM runner scans it). Long-running requests are kept short
+ * (runs, sleeps) so that the time bound holds; everything else is random.
+ *
+ *   fuzz [-s SEED] [-t SECONDS] [-p PROCESSES]
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "mmrace_lib.h"
+
+#define FUZZ_SECONDS		5
+#define FUZZ_PROCS		3
+
+static unsigned long long fuzz_seed;
+static unsigned int fuzz_seconds = FUZZ_SECONDS;
+static unsigned int fuzz_procs = FUZZ_PROCS;
+
+/* xorshift64*: one stream per process. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+static const unsigned int fuzz_cmds[] = {
+	MMRACE_IOC_INFO, MMRACE_IOC_DESCRIBE, MMRACE_IOC_RUN, MMRACE_IOC_PIN,
+	MMRACE_IOC_PIN_ACCESS, MMRACE_IOC_UNPIN, MMRACE_IOC_PAGE_INFO,
+	MMRACE_IOC_FAULTQ_SUBMIT, MMRACE_IOC_FAULTQ_WAIT,
+	MMRACE_IOC_FAULTQ_READ, MMRACE_IOC_NOTIF_REGISTER,
+	MMRACE_IOC_NOTIF_CTL, MMRACE_IOC_NOTIF_UNREGISTER,
+};
+
+/* The errors the interface documents; anything else is a finding. */
+static int fuzz_errno_ok(int e)
+{
+	switch (e) {
+	case EINVAL: case EFAULT: case E2BIG: case ENOTTY: case EBUSY:
+	case EPERM: case ENOENT: case ENOSPC: case ESRCH: case ENOMEM:
+	case EINTR: case EAGAIN:
+		return 1;
+	}
+	return 0;
+}
+
+/* A random value with a bias towards edges and small numbers. */
+static uint64_t fuzz_val(uint64_t *s)
+{
+	switch (rnd(s) % 8) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return ~0ULL;
+	case 3: return rnd(s) % 8;
+	case 4: return rnd(s) % 4096;
+	case 5: return 1ULL << (rnd(s) % 64);
+	default: return rnd(s);
+	}
+}
+
+/* Keep a request from taking long: runs, sleeps, storms. */
+static void fuzz_bound(unsigned int cmd, void *buf, size_t size)
+{
+	if (cmd == MMRACE_IOC_RUN && size >= sizeof(struct mmrace_run)) {
+		struct mmrace_run *r = buf;
+
+		r->duration_ms = r->duration_ms % 20;
+		r->iterations = r->iterations % 100000;
+		r->window_ns = r->window_ns % 2000;
+		if (!r->duration_ms && !r->iterations)
+			r->duration_ms = 5;
+	}
+	if (cmd == MMRACE_IOC_NOTIF_CTL &&
+	    size >= sizeof(struct mmrace_notif_ctl)) {
+		struct mmrace_notif_ctl *c = buf;
+
+		c->sleep_ms %= 10;
+	}
+	if (cmd == MMRACE_IOC_FAULTQ_WAIT &&
+	    size >= sizeof(struct mmrace_faultq_stats)) {
+		struct mmrace_faultq_stats *st = buf;
+
+		st->timeout_ms %= 50;
+	}
+	if (cmd == MMRACE_IOC_FAULTQ_SUBMIT &&
+	    size >= sizeof(struct mmrace_faultq_submit)) {
+		struct mmrace_faultq_submit *q = buf;
+
+		q->nr %= 2048;
+	}
+}
+
+static const char *const fuzz_words[] = {
+	"p1_lockedvm", "p2_vmalock", "p3_mmunotif", "p4_forkpin",
+	"p5_faultq", "mutex", "cmpxchg", "once", "mb", "mmget", "skip_end",
+	"threads=", "duration_ms=", "iterations=", "window_ns=", "seed=",
+	"arg0=", "arg9=", "1", "-1", "0x", "=", " ", "\n", "\xff",
+};
+
+static void fuzz_debugfs(uint64_t *s, unsigned long *bad)
+{
+	char line[300];
+	size_t n = 0;
+	int fd, words = rnd(s) % 8, i;
+	ssize_t w;
+
+	for (i = 0; i < words && n < sizeof(line) - 40; i++) {
+		const char *wd = fuzz_words[rnd(s) % (sizeof(fuzz_words) /
+						      sizeof(fuzz_words[0]))];
+
+		n += snprintf(line + n, sizeof(line) - n, "%s", wd);
+		if (wd[strlen(wd) - 1] == '=')
+			n += snprintf(line + n, sizeof(line) - n, "%llu",
+				      (unsigned long long)(rnd(s) % 30));
+		if (rnd(s) % 2)
+			line[n++] = ' ';
+	}
+	if (rnd(s) % 16 == 0) {
+		memset(line, 'x', sizeof(line));
+		n = sizeof(line);
+	}
+	fd = open(MMRACE_DEBUGFS "/run", O_WRONLY);
+	if (fd < 0)
+		return;
+	w = write(fd, line, n);
+	if (w < 0 && !fuzz_errno_ok(errno) && errno != ENODEV)
+		(*bad)++;
+	close(fd);
+}
+
+/* One process: random calls until the deadline; returns findings. */
+static unsigned long fuzz_proc(uint64_t seed, time_t deadline)
+{
+	uint64_t s = seed | 1;
+	unsigned long calls = 0, bad = 0;
+	long ps = sysconf(_SC_PAGESIZE);
+	char *mem = mmap(NULL, 16 * ps, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char buf[8192];
+	int fd = mmrace_open();
+
+	if (fd < 0 || mem == MAP_FAILED)
+		return 1;
+	memset(mem, 1, 16 * ps);
+	while (time(NULL) < deadline) {
+		unsigned int cmd, i, pick = rnd(&s) % 16;
+		size_t size;
+		void *arg;
+
+		if (pick == 0) {
+			fuzz_debugfs(&s, &bad);
+			continue;
+		}
+		if (pick == 1) {
+			/*
+			 * Anything at all: type, number, direction, size; but
+			 * not the VFS's own ioctls, which never reach the
+			 * driver ('T' FIONBIO..., 'X' FIFREEZE..., 'f', 0x94,
+			 * 0: they act on the file or devtmpfs itself).
+			 */
+			cmd = (unsigned int)rnd(&s);
+			switch (_IOC_TYPE(cmd)) {
+			case 'T': case 'X': case 'f': case 0x94: case 0:
+				cmd = _IOC(_IOC_DIR(cmd), 'z', _IOC_NR(cmd),
+					   _IOC_SIZE(cmd));
+			}
+		} else {
+			cmd = fuzz_cmds[rnd(&s) % (sizeof(fuzz_cmds) /
+						   sizeof(fuzz_cmds[0]))];
+			if (rnd(&s) % 4 == 0) {
+				/* Another size: older, newer, absurd. */
+				size = rnd(&s) % 8 ? rnd(&s) % 512 :
+						     rnd(&s) % 16384;
+				cmd = _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd),
+					   _IOC_NR(cmd), size & _IOC_SIZEMASK);
+			}
+		}
+		size = _IOC_SIZE(cmd);
+		for (i = 0; i < sizeof(buf) / 8; i++)
+			((uint64_t *)buf)[i] = fuzz_val(&s);
+		/* Addresses the pin and fault ioctls may meet: our own. */
+		if (rnd(&s) % 2)
+			((uint64_t *)buf)[rnd(&s) % 8] =
+				(uintptr_t)mem + rnd(&s) % (16 * ps);
+		fuzz_bound(cmd, buf, size);
+		switch (rnd(&s) % 16) {
+		case 0: arg = NULL; break;
+		case 1: arg = (void *)0xffff888000000000ULL; break;
+		case 2: arg = (void *)(uintptr_t)fuzz_val(&s); break;
+		case 3: arg = mem + 16 * ps - (rnd(&s) % 64); break;
+		default: arg = buf; break;
+		}
+		calls++;
+		if (ioctl(fd, cmd, arg) && !fuzz_errno_ok(errno)) {
+			fprintf(stderr, "fuzz: ioctl %#x size %zu: unexpected %s\n",
+				cmd, size, strerror(errno));
+			bad++;
+		}
+		if (rnd(&s) % 512 == 0) {
+			/* Drop the file with whatever it holds; start over. */
+			close(fd);
+			fd = mmrace_open();
+			if (fd < 0)
+				return bad + 1;
+		}
+	}
+	close(fd);
+	printf("fuzz: pid %d: %lu calls, %lu unexpected\n", getpid(), calls,
+	       bad);
+	return bad;
+}
+
+TEST(fuzz_interface)
+{
+	time_t deadline = time(NULL) + fuzz_seconds;
+	unsigned int i, failed = 0;
+	struct mmrace_run r;
+	pid_t pids[16];
+	int fd = mmrace_open();
+
+	if (fd < 0 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, fd) {
+		TH_LOG("open %s: %s", MMRACE_DEV_PATH, strerror(errno));
+	}
+	close(fd);
+	if (!fuzz_seed)
+		fuzz_seed = (unsigned long long)time(NULL) * 2654435761ULL;
+	TH_LOG("seed %llu, %u processes, %u s (replay: fuzz -s %llu)",
+	       fuzz_seed, fuzz_procs, fuzz_seconds, fuzz_seed);
+	for (i = 0; i < fuzz_procs; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i] == 0)
+			_exit(fuzz_proc(fuzz_seed + 0x9e3779b97f4a7c15ULL * i,
+					deadline) ? 1 : 0);
+	}
+	for (i = 0; i < fuzz_procs; i++) {
+		int status;
+
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			failed++;
+	}
+	EXPECT_EQ(0, failed);
+	/* The module still works: one clean run. */
+	fd = mmrace_open();
+	ASSERT_LE(0, fd);
+	mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_CMPXCHG);
+	r.iterations = 1000;
+	EXPECT_EQ(0, mmrace_run(fd, &r));
+	EXPECT_EQ(0, r.violations);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:t:p:")) != -1) {
+		switch (opt) {
+		case 's': fuzz_seed = strtoull(optarg, NULL, 0); break;
+		case 't': fuzz_seconds = strtoul(optarg, NULL, 0); break;
+		case 'p': fuzz_procs = strtoul(optarg, NULL, 0); break;
+		default: return 2;
+		}
+	}
+	if (fuzz_procs < 1 || fuzz_procs > 16)
+		fuzz_procs = FUZZ_PROCS;
+	return test_harness_run(1, argv);
+}
