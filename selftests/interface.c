@@ -287,17 +287,55 @@ TEST_F(dev, unload_while_open)
 		TH_LOG("delete_module: %s", strerror(errno));
 }
 
+/* A run of @pattern's variant @variant bounded by time only. */
+static int pattern_run(int fd, __u64 pattern, __u64 variant, __u64 ms)
+{
+	struct mmrace_run r;
+
+	mmrace_run_init(&r, pattern, variant);
+	r.duration_ms = ms;
+	return mmrace_run(fd, &r);
+}
+
+/*
+ * A child that opens the device, tells us so, then runs @pattern's variant
+ * 0 for @ms: until the pipe says the file is open, nothing pins the
+ * module, and an rmmod attempt would rightly succeed.
+ */
+static pid_t fork_opened(pid_t *pid, __u64 pattern, __u64 ms)
+{
+	int pfd[2];
+	char c;
+
+	if (pipe(pfd))
+		return -1;
+	*pid = fork();
+	if (*pid < 0)
+		return -1;
+	if (*pid == 0) {
+		int fd = mmrace_open();
+
+		if (fd < 0 || write(pfd[1], "o", 1) != 1)
+			_exit(2);
+		_exit(pattern_run(fd, pattern, 0, ms) ? 1 : 0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1)
+		*pid = -1;
+	close(pfd[0]);
+	/* The run is under way a moment after the open. */
+	usleep(50 * 1000);
+	return *pid;
+}
+
 /* rmmod while a run is in progress fails; the run finishes normally. */
 TEST_F_TIMEOUT(dev, unload_during_run, 60)
 {
 	int status, tries = 0, refused = 0;
 	pid_t pid;
 
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		_exit(timed_run(mmrace_open(), 1500) ? 1 : 0);
-	}
+	pid = fork_opened(&pid, MMRACE_P1_LOCKEDVM, 1500);
+	ASSERT_LT(0, pid);
 	/* The parent's fd is closed so that only the run pins the module. */
 	close(self->fd);
 	self->fd = -1;
@@ -314,6 +352,62 @@ TEST_F_TIMEOUT(dev, unload_during_run, 60)
 	EXPECT_LT(0, tries);
 	EXPECT_EQ(tries, refused) TH_LOG("the module unloaded under a run");
 	EXPECT_EQ(0, access(MMRACE_DEV_PATH, F_OK));
+}
+
+/*
+ * Every pattern, under the same abuse: rmmod attempts every 50 ms during a
+ * run (all refused, the run completes) and a SIGKILL of the caller in the
+ * middle of a long run (the caller is gone within 2 s, a new run works).
+ */
+TEST_F_TIMEOUT(dev, every_pattern_unload_and_kill, 120)
+{
+	struct mmrace_info info;
+	__u64 p;
+
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	close(self->fd);
+	self->fd = -1;
+	for (p = 0; p < info.nr_patterns; p++) {
+		int status, tries = 0, refused = 0;
+		double t0, waited;
+		pid_t pid;
+
+		pid = fork_opened(&pid, p, 500);
+		ASSERT_LT(0, pid);
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			tries++;
+			if (syscall(SYS_delete_module, "mmrace",
+				    O_NONBLOCK) == 0)
+				break;
+			refused += errno == EWOULDBLOCK || errno == EBUSY;
+			usleep(50 * 1000);
+		}
+		waitpid(pid, &status, 0);
+		ASSERT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("pattern %llu", p);
+		EXPECT_EQ(tries, refused)
+			TH_LOG("pattern %llu: the module unloaded under a run", p);
+
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			pattern_run(mmrace_open(), p, 0, 20000);
+			_exit(3);
+		}
+		usleep(300 * 1000);
+		t0 = now_s();
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		waited = now_s() - t0;
+		EXPECT_TRUE(WIFSIGNALED(status));
+		EXPECT_GT(2.0, waited)
+			TH_LOG("pattern %llu: the killed caller took %.2f s", p,
+			       waited);
+		TH_LOG("pattern %llu: %d rmmod attempts refused during a run, killed caller gone after %.3f s",
+		       p, refused, waited);
+	}
+	self->fd = mmrace_open();
+	ASSERT_LE(0, self->fd);
 }
 
 struct close_mid_run {
