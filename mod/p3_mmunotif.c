@@ -290,13 +290,26 @@ static int p3_churn(struct mmrace_thread *t, struct p3_state *p)
 	return 0;
 }
 
+/*
+ * Subscribers are replaced during the first three quarters of the run
+ * only: the A subscribers left at the end have then seen a quarter of the
+ * invalidations, so that a skipped end shows in their counts.
+ */
+static bool p3_churn_time(const struct mmrace_ctx *ctx)
+{
+	ktime_t quarter = ktime_sub(ctx->deadline, ctx->t0) / 4;
+
+	return ktime_before(ktime_get(), ktime_sub(ctx->deadline, quarter));
+}
+
 static int p3_op(struct mmrace_thread *t)
 {
 	struct p3_state *p = t->ctx->priv;
 
 	if (t->idx)
 		return p3_invalidate(t, p);
-	if (t->ops % P3_CHURN_EVERY == P3_CHURN_EVERY - 1)
+	if (t->ops % P3_CHURN_EVERY == P3_CHURN_EVERY - 1 &&
+	    p3_churn_time(t->ctx))
 		return p3_churn(t, p);
 	/* B's device is busy for a moment: non-blocking starts fail. */
 	mutex_lock(&p->b_lock);
