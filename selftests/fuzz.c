@@ -75,11 +75,14 @@ static void fuzz_bound(unsigned int cmd, void *buf, size_t size)
 	if (cmd == MMRACE_IOC_RUN && size >= sizeof(struct mmrace_run)) {
 		struct mmrace_run *r = buf;
 
-		r->duration_ms = r->duration_ms % 20;
+		/*
+		 * Always a deadline: an iteration-bounded run can take long
+		 * (P3's thread 0 waits for an SRCU grace period every 64
+		 * operations), and the fuzzer's time bound must hold.
+		 */
+		r->duration_ms = 1 + r->duration_ms % 20;
 		r->iterations = r->iterations % 100000;
 		r->window_ns = r->window_ns % 2000;
-		if (!r->duration_ms && !r->iterations)
-			r->duration_ms = 5;
 	}
 	if (cmd == MMRACE_IOC_NOTIF_CTL &&
 	    size >= sizeof(struct mmrace_notif_ctl)) {
