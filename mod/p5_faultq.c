@@ -139,54 +139,46 @@ static void p5_abort(struct mmrace_thread *t, struct p5_state *p,
 	atomic_inc(&p->aborted);
 }
 
+/* The seed's peek: mm_users at zero, or torn down already. */
+static bool p5_peek_dying(struct p5_state *p)
+{
+	return !atomic_read(&p->users) || READ_ONCE(p->dead);
+}
+
 static void p5_worker_fault(struct mmrace_thread *t, struct p5_state *p)
 {
-	switch (t->ctx->variant) {
-	case MMRACE_P5_NO_CHECK:
-		/* The queue holds a reference: the mm cannot die under us. */
-		p5_fault(t, p);
-		return;
-	case MMRACE_P5_RACY_CHECK:
-		/* The peek: mm_users at zero, or torn down already. */
-		if (!atomic_read(&p->users) || READ_ONCE(p->dead)) {
-			p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
-			return;
-		}
-		mmrace_window(t);
-		fallthrough;
-	case MMRACE_P5_MMGET:
-		if (!atomic_inc_not_zero(&p->users)) {
-			p5_abort(t, p, MMRACE_P5_C_ABORTED_LATE);
-			return;
-		}
-		p5_fault(t, p);
-		p5_mmput(t, p);
-		return;
-	case MMRACE_P5_OWNER_CHECK:
-		/* The owner task is dying: true for the task, not the mm. */
-		if (READ_ONCE(p->owner_exiting)) {
-			if (READ_ONCE(p->sibling_alive))
-				mmrace_violation(t, MMRACE_P5_C_FALSE_ABORT, 1);
-			p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
-			return;
-		}
-		if (!atomic_inc_not_zero(&p->users)) {
-			p5_abort(t, p, MMRACE_P5_C_ABORTED_LATE);
-			return;
-		}
-		p5_fault(t, p);
-		p5_mmput(t, p);
-		return;
-	case MMRACE_P5_HINT_ONLY:
-		/* The peek and nothing else: no reference across the fault. */
-		if (!atomic_read(&p->users) || READ_ONCE(p->dead)) {
-			p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
-			return;
-		}
-		mmrace_window(t);
+	unsigned int v = t->ctx->variant;
+
+	/* no_check: the queue holds a reference, the mm cannot die. */
+	if (v == MMRACE_P5_NO_CHECK) {
 		p5_fault(t, p);
 		return;
 	}
+	if (v == MMRACE_P5_RACY_CHECK || v == MMRACE_P5_HINT_ONLY) {
+		if (p5_peek_dying(p)) {
+			p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
+			return;
+		}
+		mmrace_window(t);
+	}
+	/* owner_check: the owner task is dying; true for the task only. */
+	if (v == MMRACE_P5_OWNER_CHECK && READ_ONCE(p->owner_exiting)) {
+		if (READ_ONCE(p->sibling_alive))
+			mmrace_violation(t, MMRACE_P5_C_FALSE_ABORT, 1);
+		p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
+		return;
+	}
+	/* hint_only: the peek and nothing else, no reference. */
+	if (v == MMRACE_P5_HINT_ONLY) {
+		p5_fault(t, p);
+		return;
+	}
+	if (!atomic_inc_not_zero(&p->users)) {
+		p5_abort(t, p, MMRACE_P5_C_ABORTED_LATE);
+		return;
+	}
+	p5_fault(t, p);
+	p5_mmput(t, p);
 }
 
 /* Take the next fault of the open life; false when the run stops. */

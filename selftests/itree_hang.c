@@ -72,8 +72,7 @@ int main(void)
 	}
 	if (read(pfd[0], &msg, sizeof(msg)) != sizeof(msg) || msg.fd < 0)
 		return 2;
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	fd = syscall(SYS_pidfd_getfd, pidfd, msg.fd, 0);
+	fd = mmrace_getfd(pid, msg.fd, &pidfd);
 	if (fd < 0)
 		return 2;
 	for (i = 0; i < 1000; i++) {

@@ -98,6 +98,25 @@ static inline int mmrace_drop_cap(int cap)
 	return 0;
 }
 
+/*
+ * A copy of process @pid's file descriptor @fd (pidfd_getfd()), so that a
+ * test can keep a victim's /dev/mmrace file after the victim dies; -1 on
+ * error. The caller may pass @pidfd to keep the pidfd open, or NULL.
+ */
+static inline int mmrace_getfd(pid_t pid, int fd, int *pidfd)
+{
+	int pfd = syscall(SYS_pidfd_open, pid, 0), ret;
+
+	if (pfd < 0)
+		return -1;
+	ret = syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	if (pidfd && ret >= 0)
+		*pidfd = pfd;
+	else
+		close(pfd);
+	return ret;
+}
+
 /* Read "Key:   value kB" from /proc/self/status; -1 if absent. */
 static inline long mmrace_status_kb(const char *key)
 {

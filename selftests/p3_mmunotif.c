@@ -264,7 +264,7 @@ static void *victim_sleeper(void *arg)
 static pid_t victim_start(int *dupfd, __u64 order)
 {
 	struct victim_msg msg = { -1, 0 };
-	int pfd[2], pidfd;
+	int pfd[2];
 	pid_t pid;
 
 	if (pipe(pfd))
@@ -294,11 +294,7 @@ static pid_t victim_start(int *dupfd, __u64 order)
 	if (read(pfd[0], &msg, sizeof(msg)) != sizeof(msg) || !msg.ok)
 		return -1;
 	close(pfd[0]);
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return -1;
-	*dupfd = syscall(SYS_pidfd_getfd, pidfd, msg.fd, 0);
-	close(pidfd);
+	*dupfd = mmrace_getfd(pid, msg.fd, NULL);
 	return *dupfd < 0 ? -1 : pid;
 }
 
@@ -464,9 +460,7 @@ TEST_F_TIMEOUT(p3, notif_memcg_oom, 120)
 	}
 	ASSERT_EQ(sizeof(msg), read(pfd[0], &msg, sizeof(msg)));
 	ASSERT_TRUE(msg.ok);
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	ASSERT_LE(0, pidfd);
-	fd = syscall(SYS_pidfd_getfd, pidfd, msg.fd, 0);
+	fd = mmrace_getfd(pid, msg.fd, &pidfd);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 1000; i++) {
 		ASSERT_EQ(0, notif_ctl(fd, 1, 0, 0, &c));

@@ -447,7 +447,7 @@ static int victim_start(struct victim *v, bool sibling)
 		int fd;
 		pid_t sibling;
 	} msg;
-	int pfd[2], pidfd;
+	int pfd[2];
 
 	if (pipe(pfd))
 		return -1;
@@ -479,11 +479,7 @@ static int victim_start(struct victim *v, bool sibling)
 		return -1;
 	v->mem = msg.mem;
 	v->sibling = msg.sibling;
-	pidfd = syscall(SYS_pidfd_open, v->pid, 0);
-	if (pidfd < 0)
-		return -1;
-	v->fd = syscall(SYS_pidfd_getfd, pidfd, msg.fd, 0);
-	close(pidfd);
+	v->fd = mmrace_getfd(v->pid, msg.fd, NULL);
 	return v->fd < 0 ? -1 : 0;
 }
 
