@@ -5,6 +5,7 @@
  * a fatal signal in the middle of a run, and unload while in use.
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -298,55 +299,94 @@ static int pattern_run(int fd, __u64 pattern, __u64 variant, __u64 ms)
 }
 
 /*
- * A child that opens the device, tells us so, then runs @pattern's variant
- * 0 for @ms: until the pipe says the file is open, nothing pins the
- * module, and an rmmod attempt would rightly succeed.
+ * A child that runs @pattern's variant 0 for @ms while the parent tries to
+ * unload the module. The child tells the parent through @st when its file
+ * is open ('o') and when its run has returned ('0' or '1'), and keeps the
+ * file open until the parent closes @go: a file closed at exit drops the
+ * module reference before waitpid() can see the exit, so without the
+ * handshake an rmmod in that window would rightly succeed.
  */
-static pid_t fork_opened(pid_t *pid, __u64 pattern, __u64 ms)
+struct opened {
+	pid_t pid;
+	int st;
+	int go;
+};
+
+static int fork_opened(struct opened *o, __u64 pattern, __u64 ms)
 {
-	int pfd[2];
+	int st[2], go[2];
 	char c;
 
-	if (pipe(pfd))
+	if (pipe(st) || pipe(go))
 		return -1;
-	*pid = fork();
-	if (*pid < 0)
+	o->pid = fork();
+	if (o->pid < 0)
 		return -1;
-	if (*pid == 0) {
+	if (o->pid == 0) {
 		int fd = mmrace_open();
+		int failed;
 
-		if (fd < 0 || write(pfd[1], "o", 1) != 1)
+		close(st[0]);
+		close(go[1]);
+		if (fd < 0 || write(st[1], "o", 1) != 1)
 			_exit(2);
-		_exit(pattern_run(fd, pattern, 0, ms) ? 1 : 0);
+		failed = pattern_run(fd, pattern, 0, ms) != 0;
+		if (write(st[1], failed ? "1" : "0", 1) != 1)
+			_exit(2);
+		/* EOF when the parent is done with its rmmod attempts. */
+		while (read(go[0], &c, 1) > 0)
+			;
+		_exit(failed);
 	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1)
-		*pid = -1;
-	close(pfd[0]);
+	close(st[1]);
+	close(go[0]);
+	o->st = st[0];
+	o->go = go[1];
+	if (read(o->st, &c, 1) != 1 || c != 'o')
+		return -1;
 	/* The run is under way a moment after the open. */
 	usleep(50 * 1000);
-	return *pid;
+	return 0;
+}
+
+/*
+ * rmmod attempts every @gap_ms while the child's run lasts; *@tries counts
+ * them, *@refused those refused with EBUSY/EWOULDBLOCK. Returns the run's
+ * result as the child reported it ('0' success), then lets the child go.
+ */
+static char unload_while_running(struct opened *o, int gap_ms, int *tries,
+				 int *refused)
+{
+	struct pollfd pfd = { .fd = o->st, .events = POLLIN };
+	char c = 'x';
+
+	*tries = 0;
+	*refused = 0;
+	while (poll(&pfd, 1, gap_ms) == 0) {
+		++*tries;
+		if (syscall(SYS_delete_module, "mmrace", O_NONBLOCK) == 0)
+			break;
+		*refused += errno == EWOULDBLOCK || errno == EBUSY;
+	}
+	if (read(o->st, &c, 1) != 1)
+		c = 'x';
+	close(o->st);
+	close(o->go);
+	return c;
 }
 
 /* rmmod while a run is in progress fails; the run finishes normally. */
 TEST_F_TIMEOUT(dev, unload_during_run, 60)
 {
-	int status, tries = 0, refused = 0;
-	pid_t pid;
+	int status, tries, refused;
+	struct opened o;
 
-	pid = fork_opened(&pid, MMRACE_P1_LOCKEDVM, 1500);
-	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, fork_opened(&o, MMRACE_P1_LOCKEDVM, 1500));
 	/* The parent's fd is closed so that only the run pins the module. */
 	close(self->fd);
 	self->fd = -1;
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		tries++;
-		if (syscall(SYS_delete_module, "mmrace", O_NONBLOCK) == 0)
-			break;
-		refused += errno == EWOULDBLOCK || errno == EBUSY;
-		usleep(100 * 1000);
-	}
-	waitpid(pid, &status, 0);
+	EXPECT_EQ('0', unload_while_running(&o, 100, &tries, &refused));
+	ASSERT_EQ(o.pid, waitpid(o.pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_LT(0, tries);
@@ -368,24 +408,19 @@ TEST_F_TIMEOUT(dev, every_pattern_unload_and_kill, 120)
 	close(self->fd);
 	self->fd = -1;
 	for (p = 0; p < info.nr_patterns; p++) {
-		int status, tries = 0, refused = 0;
+		int status, tries, refused;
+		struct opened o;
 		double t0, waited;
 		pid_t pid;
 
-		pid = fork_opened(&pid, p, 500);
-		ASSERT_LT(0, pid);
-		while (waitpid(pid, &status, WNOHANG) == 0) {
-			tries++;
-			if (syscall(SYS_delete_module, "mmrace",
-				    O_NONBLOCK) == 0)
-				break;
-			refused += errno == EWOULDBLOCK || errno == EBUSY;
-			usleep(50 * 1000);
-		}
-		waitpid(pid, &status, 0);
+		ASSERT_EQ(0, fork_opened(&o, p, 500));
+		EXPECT_EQ('0', unload_while_running(&o, 50, &tries, &refused))
+			TH_LOG("pattern %llu: the run failed", p);
+		ASSERT_EQ(o.pid, waitpid(o.pid, &status, 0));
 		ASSERT_TRUE(WIFEXITED(status));
 		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("pattern %llu", p);
-		EXPECT_EQ(tries, refused)
+		EXPECT_LT(0, tries);
+		ASSERT_EQ(tries, refused)
 			TH_LOG("pattern %llu: the module unloaded under a run", p);
 
 		pid = fork();
