@@ -11,6 +11,9 @@
 #                   `scripts/kernels check` lists; exit 0 only if all passed
 #                   and no guest kernel log holds a splat
 #   make check-debug  the suite on the lockdep + KASAN guest kernel alone
+#   make check-kcsan  the suite on the KCSAN (strict, weak memory) guest
+#   make bench      the benchmark matrix and refscale anchors in guests:
+#                   CSV, JSON and plots under results/<time>/ (gnuplot)
 #   make lint       checkpatch --strict, sparse, W=1, kernel-doc
 #   make clean
 
@@ -50,9 +53,20 @@ check: setup lint selftests
 check-debug: setup selftests
 	scripts/check-kernels debug
 
+bench:
+	@scripts/setup bench
+	$(MAKE) selftests
+	scripts/bench
+
+# The suite on the KCSAN guest kernel (strict mode, weak-memory modelling),
+# built like the debug one; the kernel's own data races are listed, not
+# failed (scripts/splat-scan).
+check-kcsan: setup selftests
+	scripts/check-kernels kcsan
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module selftests setup lint run check check-debug clean
+.PHONY: all module selftests setup lint run check check-debug check-kcsan bench clean

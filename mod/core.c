@@ -32,6 +32,7 @@ static const struct mmrace_pattern *const mmrace_patterns[MMRACE_NR_PATTERNS] = 
 	[MMRACE_P4_FORKPIN] = &mmrace_p4_forkpin,
 	[MMRACE_P5_FAULTQ] = &mmrace_p5_faultq,
 	[MMRACE_P3_MMUNOTIF] = &mmrace_p3_mmunotif,
+	[MMRACE_BASELINE] = &mmrace_baseline,
 };
 
 /* Largest number of variants of any pattern (size of the results table). */

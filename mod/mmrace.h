@@ -192,6 +192,7 @@ extern const struct mmrace_pattern mmrace_p2_vmalock;
 extern const struct mmrace_pattern mmrace_p4_forkpin;
 extern const struct mmrace_pattern mmrace_p5_faultq;
 extern const struct mmrace_pattern mmrace_p3_mmunotif;
+extern const struct mmrace_pattern mmrace_baseline;
 
 /* Core (core.c). */
 const struct mmrace_pattern *mmrace_pattern_get(u64 id);

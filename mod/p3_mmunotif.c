@@ -70,6 +70,8 @@ struct p3_state {
 	unsigned int nonblock_pct;
 	bool unlocked_adds;
 	bool sorted;
+	/* Thread 0 did the last replacement, at the last quarter's start. */
+	bool turned;
 };
 
 /* What one invalidation did to one subscriber. */
@@ -252,16 +254,19 @@ static void p3_add(struct p3_state *p, struct p3_sub *sub)
  * Replace a random subscriber with a new one of the same kind: unregister
  * (hlist_del_rcu, release, synchronize_srcu, free), then register.
  */
-static int p3_churn(struct mmrace_thread *t, struct p3_state *p)
+static int p3_churn(struct mmrace_thread *t, struct p3_state *p, bool a_only)
 {
 	unsigned int n = prandom_u32_state(&t->rnd) % p->nr_subs, i = 0;
 	struct p3_sub *sub, *victim = NULL;
 	enum p3_kind kind;
 
 	spin_lock(&p->chain_lock);
-	hlist_for_each_entry(sub, &p->chain, node)
-		if (i++ == n)
+	hlist_for_each_entry(sub, &p->chain, node) {
+		if (a_only && sub->kind != P3_A)
+			continue;
+		if (i++ == n || (a_only && !victim))
 			victim = sub;
+	}
 	if (victim) {
 		/*
 		 * ->release: the subscriber forgets its invalidations. Told
@@ -293,7 +298,11 @@ static int p3_churn(struct mmrace_thread *t, struct p3_state *p)
 /*
  * Subscribers are replaced during the first three quarters of the run
  * only: the A subscribers left at the end have then seen a quarter of the
- * invalidations, so that a skipped end shows in their counts.
+ * invalidations, so that a skipped end shows in their counts. At the turn,
+ * one last A replacement puts an A at the head of an unsorted chain, ahead
+ * of B: a skipped end after a failing B then always leaves a count raised
+ * (with B at the head, no A starts before B fails, and a run's last
+ * quarter could end with no leak at all).
  */
 static bool p3_churn_time(const struct mmrace_ctx *ctx)
 {
@@ -308,9 +317,14 @@ static int p3_op(struct mmrace_thread *t)
 
 	if (t->idx)
 		return p3_invalidate(t, p);
-	if (t->ops % P3_CHURN_EVERY == P3_CHURN_EVERY - 1 &&
-	    p3_churn_time(t->ctx))
-		return p3_churn(t, p);
+	if (t->ops % P3_CHURN_EVERY == P3_CHURN_EVERY - 1) {
+		if (p3_churn_time(t->ctx))
+			return p3_churn(t, p, false);
+		if (!p->turned) {
+			p->turned = true;
+			return p3_churn(t, p, true);
+		}
+	}
 	/* B's device is busy for a moment: non-blocking starts fail. */
 	mutex_lock(&p->b_lock);
 	ndelay(P3_HOLD_NS);

@@ -222,6 +222,40 @@ TEST_F(dev, unbound_threads)
 	EXPECT_EQ(0, mmrace_run(self->fd, &r));
 }
 
+/*
+ * The baseline: every increment the threads counted is in the atomics at
+ * the end, the empty operation counts none, and it takes no arguments.
+ */
+TEST_F(dev, baseline_counts_every_increment)
+{
+	static const __u64 iters = 200000;
+	struct mmrace_run r;
+	__u64 v;
+
+	for (v = 0; v < MMRACE_BASE_NR_VARIANTS; v++) {
+		mmrace_run_init(&r, MMRACE_BASELINE, v);
+		r.iterations = iters;
+		r.threads = 2;
+		ASSERT_EQ(0, mmrace_run(self->fd, &r)) TH_LOG("variant %llu", v);
+		EXPECT_LE(iters, r.ops);
+		EXPECT_EQ(MMRACE_BASE_NR_COUNTERS, r.nr_counters);
+		EXPECT_EQ(0, r.counters[MMRACE_BASE_C_LOST]);
+		EXPECT_EQ(0, r.violations);
+		EXPECT_EQ(v == MMRACE_BASE_EMPTY ? 0 : r.ops,
+			  r.counters[MMRACE_BASE_C_INCS]);
+		TH_LOG("baseline variant %llu: %.1f ns/op over %llu ops", v,
+		       mmrace_ns_per_op(&r), r.ops);
+	}
+	mmrace_run_init(&r, MMRACE_BASELINE, MMRACE_BASE_EMPTY);
+	r.iterations = 10;
+	r.arg[0] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	mmrace_run_init(&r, MMRACE_P4_FORKPIN, MMRACE_P4_MB);
+	r.iterations = 10;
+	r.arg[MMRACE_NR_ARGS - 1] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+}
+
 /* Two processes at once: both work, or one gets EBUSY; nothing else. */
 TEST_F_TIMEOUT(dev, two_callers, 60)
 {

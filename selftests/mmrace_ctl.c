@@ -6,10 +6,18 @@
  *   mmrace_ctl run PATTERN VARIANT [threads=N] [duration_ms=N]
  *                  [iterations=N] [window_ns=N] [seed=N] [flags=N] [argK=N]
  *   mmrace_ctl table [-d MS] [-w NS] [-t THREADS] [-r RUNS] [-c]
+ *   mmrace_ctl bench [-d MS] [-w NS] [-r RUNS] [-T N,N,...] [-p PATTERN]...
  *
  * "table" runs every variant of every pattern with its defaults, at window
  * 0 and at the widened window, and prints one row each (-c: CSV, one row
- * per run, for the benchmarks).
+ * per run).
+ *
+ * "bench" is the benchmark matrix behind `make bench`: every variant of
+ * every pattern at each thread count of -T (default 1, 2 and every online
+ * CPU), at window 0 and widened (the baseline at window 0 only), plus P2's
+ * read lock alone (no writers); RUNS runs each, one CSV row per run; -p
+ * (repeatable) limits it to the patterns named.
+ * Thread counts a pattern cannot run at (P4 needs pairs) are left out.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -258,11 +266,153 @@ static int cmd_table(int argc, char **argv)
 	for (p = 0; p < info.nr_patterns; p++) {
 		if (mmrace_describe(fd, p, MMRACE_NONE, MMRACE_NONE, &d))
 			die("describe");
+		/* The baseline has no race window to widen. */
 		for (v = 0; v < d.nr_variants; v++)
-			for (w = 0; w < 2; w++)
+			for (w = 0; w < (p == MMRACE_BASELINE ? 1 : 2); w++)
 				for (run = 0; run < o.runs; run++)
 					table_row(&o, p, v, w ? o.window_ns : 0,
 						  run);
+	}
+	return 0;
+}
+
+struct bench_opts {
+	__u64 duration_ms;
+	__u64 window_ns;
+	unsigned int runs;
+	__u64 threads[8];
+	unsigned int nr_threads;
+	const char *only[8];
+	unsigned int nr_only;
+};
+
+static bool bench_wanted(const struct bench_opts *o, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nr_only; i++)
+		if (!strcmp(o->only[i], name))
+			return true;
+	return !o->nr_only;
+}
+
+/* One CSV row per run; a thread count the pattern refuses is left out. */
+static void bench_cell(const struct bench_opts *o, __u64 p, __u64 v,
+		       const char *suffix, __u64 threads, __u64 window,
+		       const __u64 *arg)
+{
+	char pname[MMRACE_NAME_LEN], vname[MMRACE_NAME_LEN + 16];
+	struct mmrace_run r;
+	unsigned int run, i;
+	__u64 flags;
+	int ret;
+
+	snprintf(pname, sizeof(pname), "%s",
+		 name_of(p, MMRACE_NONE, MMRACE_NONE, NULL));
+	snprintf(vname, sizeof(vname), "%s%s", name_of(p, v, MMRACE_NONE, &flags),
+		 suffix);
+	for (run = 0; run < o->runs; run++) {
+		mmrace_run_init(&r, p, v);
+		r.threads = threads;
+		r.duration_ms = o->duration_ms;
+		r.window_ns = window;
+		for (i = 0; arg && i < MMRACE_NR_ARGS; i++)
+			r.arg[i] = arg[i];
+		ret = mmrace_run(fd, &r);
+		if (ret == -EINVAL && run == 0)
+			return;
+		if (ret) {
+			fprintf(stderr, "mmrace_ctl: %s %s threads %llu: %s\n",
+				pname, vname, threads, strerror(-ret));
+			continue;
+		}
+		printf("%s,%s,%s,%llu,%llu,%u,%llu,%llu,%.2f,%.4f,%llu,%.3f,%lld\n",
+		       pname, vname, flags & MMRACE_DF_BROKEN ? "broken" : "fixed",
+		       r.threads, r.window_ns, run, r.ops, r.elapsed_ns,
+		       mmrace_ns_per_op(&r),
+		       r.elapsed_ns ? 1e3 * r.ops / r.elapsed_ns : 0.0,
+		       r.violations, r.ops ? 1e6 * r.violations / r.ops : 0.0,
+		       r.first_detect_ns == MMRACE_NONE ? -1LL :
+		       (long long)r.first_detect_ns);
+		fflush(stdout);
+	}
+}
+
+static int parse_threads(struct bench_opts *o, char *list)
+{
+	char *tok, *save = NULL, *end;
+
+	o->nr_threads = 0;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->nr_threads == sizeof(o->threads) / sizeof(o->threads[0]))
+			return -1;
+		o->threads[o->nr_threads] = strtoull(tok, &end, 10);
+		if (*end || !o->threads[o->nr_threads])
+			return -1;
+		o->nr_threads++;
+	}
+	return o->nr_threads ? 0 : -1;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	struct bench_opts o = { .duration_ms = 300, .window_ns = 2000,
+				.runs = 5 };
+	__u64 ro[MMRACE_NR_ARGS] = { [MMRACE_P2_ARG_READ_ONLY] = 1 };
+	struct mmrace_describe d;
+	struct mmrace_info info;
+	__u64 p, v, w;
+	unsigned int t;
+	int opt;
+
+	if (ioctl(fd, MMRACE_IOC_INFO, &info))
+		die("info");
+	o.threads[o.nr_threads++] = 1;
+	if (info.online_cpus >= 2)
+		o.threads[o.nr_threads++] = 2;
+	if (info.online_cpus > 2)
+		o.threads[o.nr_threads++] = info.online_cpus;
+	while ((opt = getopt(argc, argv, "d:w:r:T:p:")) != -1) {
+		switch (opt) {
+		case 'd': o.duration_ms = strtoull(optarg, NULL, 0); break;
+		case 'w': o.window_ns = strtoull(optarg, NULL, 0); break;
+		case 'r': o.runs = strtoul(optarg, NULL, 0); break;
+		case 'T':
+			if (parse_threads(&o, optarg)) {
+				fprintf(stderr, "mmrace_ctl: bad -T %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			if (o.nr_only == sizeof(o.only) / sizeof(o.only[0]))
+				return 2;
+			o.only[o.nr_only++] = optarg;
+			break;
+		default: return 2;
+		}
+	}
+	if (!o.runs || !o.duration_ms)
+		return 2;
+	printf("pattern,variant,kind,threads,window_ns,run,ops,elapsed_ns,ns_per_op,mops_per_s,violations,violations_per_mop,first_detect_ns\n");
+	for (p = 0; p < info.nr_patterns; p++) {
+		if (mmrace_describe(fd, p, MMRACE_NONE, MMRACE_NONE, &d))
+			die("describe");
+		if (!bench_wanted(&o, d.name))
+			continue;
+		fprintf(stderr, "bench: %s\n", d.name);
+		for (v = 0; v < d.nr_variants; v++)
+			for (t = 0; t < o.nr_threads; t++)
+				for (w = 0; w < (p == MMRACE_BASELINE ? 1 : 2); w++)
+					bench_cell(&o, p, v, "", o.threads[t],
+						   w ? o.window_ns : 0, NULL);
+		if (p != MMRACE_P2_VMALOCK)
+			continue;
+		/* The read lock alone, for the refscale anchors. */
+		for (v = 0; v < d.nr_variants; v++)
+			for (t = 0; t < o.nr_threads; t++)
+				bench_cell(&o, p, v, ":read_only", o.threads[t],
+					   0, ro);
 	}
 	return 0;
 }
@@ -272,7 +422,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: mmrace_ctl list\n"
 		"       mmrace_ctl run PATTERN VARIANT [key=value]...\n"
-		"       mmrace_ctl table [-d MS] [-w NS] [-t THREADS] [-r RUNS] [-c]\n");
+		"       mmrace_ctl table [-d MS] [-w NS] [-t THREADS] [-r RUNS] [-c]\n"
+		"       mmrace_ctl bench [-d MS] [-w NS] [-r RUNS] [-T N,N,...] [-p PATTERN]...\n");
 }
 
 int main(int argc, char **argv)
@@ -292,6 +443,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "table"))
 		return cmd_table(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bench"))
+		return cmd_bench(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

@@ -57,13 +57,13 @@ static inline double mmrace_ns_per_op(const struct mmrace_run *r)
 
 /*
  * Statistical budgets (operations a fixed variant must pass, stress
- * rounds) are divided by this on a lockdep or KASAN kernel, where an
+ * rounds) are divided by this on a lockdep, KASAN or KCSAN kernel, where an
  * operation costs several times more and the run's job is to let the
  * checkers see every path. Tests log the budget they used.
  */
 #define MMRACE_DEBUG_DIV	10
 
-/* Whether the module runs on a lockdep or KASAN kernel. */
+/* Whether the module runs on a lockdep, KASAN or KCSAN kernel. */
 static inline int mmrace_debug_kernel(int fd)
 {
 	struct mmrace_info info;
@@ -71,7 +71,8 @@ static inline int mmrace_debug_kernel(int fd)
 	memset(&info, 0, sizeof(info));
 	if (ioctl(fd, MMRACE_IOC_INFO, &info))
 		return 0;
-	return !!(info.kernel_flags & (MMRACE_KF_KASAN | MMRACE_KF_LOCKDEP));
+	return !!(info.kernel_flags &
+		  (MMRACE_KF_KASAN | MMRACE_KF_LOCKDEP | MMRACE_KF_KCSAN));
 }
 
 /* @n on this kernel: @n, or @n / MMRACE_DEBUG_DIV on a debug kernel. */

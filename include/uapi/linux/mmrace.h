@@ -35,6 +35,8 @@
  * @MMRACE_P4_FORKPIN: fork racing pin_user_pages_fast (store buffering)
  * @MMRACE_P5_FAULTQ: a device's fault queue against a dying mm
  * @MMRACE_P3_MMUNOTIF: mmu-notifier non-blocking start and its undo
+ * @MMRACE_BASELINE: the harness itself: an empty operation and raw atomics,
+ *	the yardstick the patterns' costs are read against (no race)
  * @MMRACE_NR_PATTERNS: number of pattern ids (not a pattern)
  *
  * Ids are given in the order the patterns were added and never change; the
@@ -46,6 +48,7 @@ enum mmrace_pattern_id {
 	MMRACE_P4_FORKPIN,
 	MMRACE_P5_FAULTQ,
 	MMRACE_P3_MMUNOTIF,
+	MMRACE_BASELINE,
 	MMRACE_NR_PATTERNS,
 };
 
@@ -319,6 +322,37 @@ enum mmrace_p3_counter {
 	MMRACE_P3_C_UNREGISTERS,
 	MMRACE_P3_C_B_HELD,
 	MMRACE_P3_NR_COUNTERS,
+};
+
+/**
+ * enum mmrace_base_variant - variants of the baseline (harness overhead)
+ * @MMRACE_BASE_EMPTY: an operation that does nothing: the cost of the
+ *	harness loop (stop and deadline checks, cond_resched())
+ * @MMRACE_BASE_ATOMIC_SHARED: atomic_long_inc() of one counter shared by
+ *	every thread: the physical cost of a contended atomic
+ * @MMRACE_BASE_ATOMIC_LOCAL: atomic_long_inc() of a counter of the
+ *	thread's own (its own cache line): an uncontended atomic
+ * @MMRACE_BASE_NR_VARIANTS: number of variants (not a variant)
+ */
+enum mmrace_base_variant {
+	MMRACE_BASE_EMPTY = 0,
+	MMRACE_BASE_ATOMIC_SHARED,
+	MMRACE_BASE_ATOMIC_LOCAL,
+	MMRACE_BASE_NR_VARIANTS,
+};
+
+/**
+ * enum mmrace_base_counter - indices into &mmrace_run.counters for the
+ *	baseline
+ * @MMRACE_BASE_C_INCS: increments the threads did
+ * @MMRACE_BASE_C_LOST: increments missing from the counters at the end
+ *	(violation: the harness or the atomics are broken)
+ * @MMRACE_BASE_NR_COUNTERS: number of counters (not a counter)
+ */
+enum mmrace_base_counter {
+	MMRACE_BASE_C_INCS = 0,
+	MMRACE_BASE_C_LOST,
+	MMRACE_BASE_NR_COUNTERS,
 };
 
 /**

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Baseline: the harness with nothing racy in it. Every figure the patterns
+ * report (ns per operation, operations per second) includes the harness's
+ * own loop; these variants measure that loop alone and the cost of one
+ * atomic increment, contended and not, so the patterns' numbers can be read
+ * against the physical cost of an atomic on the same CPUs in the same run.
+ *
+ * The run also checks the harness: every increment a thread counted must be
+ * in the counters at the end.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cache.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "mmrace.h"
+
+struct base_cell {
+	atomic_long_t v;
+} ____cacheline_aligned_in_smp;
+
+struct base_state {
+	struct base_cell shared;
+	/* One cell per thread, each on its own cache line. */
+	struct base_cell local[];
+};
+
+static int base_prepare(struct mmrace_ctx *ctx)
+{
+	struct base_state *st;
+	unsigned int i;
+
+	for (i = 0; i < MMRACE_NR_ARGS; i++)
+		if (ctx->req->arg[i])
+			return -EINVAL;
+	st = kzalloc(struct_size(st, local, ctx->nr_threads), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	ctx->priv = st;
+	return 0;
+}
+
+static int base_op(struct mmrace_thread *t)
+{
+	struct base_state *st = t->ctx->priv;
+
+	switch (t->ctx->variant) {
+	case MMRACE_BASE_ATOMIC_SHARED:
+		atomic_long_inc(&st->shared.v);
+		break;
+	case MMRACE_BASE_ATOMIC_LOCAL:
+		atomic_long_inc(&st->local[t->idx].v);
+		break;
+	default:
+		return 0;
+	}
+	t->cnt[MMRACE_BASE_C_INCS]++;
+	return 0;
+}
+
+static void base_finish(struct mmrace_ctx *ctx)
+{
+	struct base_state *st = ctx->priv;
+	u64 *cnt = ctx->req->counters;
+	u64 seen = atomic_long_read(&st->shared.v);
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_threads; i++)
+		seen += atomic_long_read(&st->local[i].v);
+	/* Counted increments that are not in the counters. */
+	cnt[MMRACE_BASE_C_LOST] = cnt[MMRACE_BASE_C_INCS] > seen ?
+				  cnt[MMRACE_BASE_C_INCS] - seen : 0;
+	kfree(st);
+	ctx->priv = NULL;
+}
+
+static const struct mmrace_variant base_variants[] = {
+	[MMRACE_BASE_EMPTY] = { "empty",
+		"an operation that does nothing: the harness loop alone", 0 },
+	[MMRACE_BASE_ATOMIC_SHARED] = { "atomic_shared",
+		"atomic_long_inc() of one counter shared by every thread", 0 },
+	[MMRACE_BASE_ATOMIC_LOCAL] = { "atomic_local",
+		"atomic_long_inc() of the thread's own cache line", 0 },
+};
+
+static const struct mmrace_counter_desc base_counters[] = {
+	[MMRACE_BASE_C_INCS] = { "incs", "increments done", 0 },
+	[MMRACE_BASE_C_LOST] = { "lost",
+		"increments missing from the counters at the end",
+		MMRACE_DF_VIOLATION },
+};
+
+const struct mmrace_pattern mmrace_baseline = {
+	.id = MMRACE_BASELINE,
+	.name = "baseline",
+	.title = "harness overhead: empty operation, shared and local atomics",
+	.variants = base_variants,
+	.nr_variants = ARRAY_SIZE(base_variants),
+	.counters = base_counters,
+	.nr_counters = ARRAY_SIZE(base_counters),
+	.min_threads = 1,
+	.prepare = base_prepare,
+	.op = base_op,
+	.finish = base_finish,
+};
+
+MODULE_INFO(pattern,
+	    "baseline: empty atomic_shared atomic_local (harness overhead, no race)");
