@@ -13,6 +13,8 @@ if [ ${#progs[@]} = 0 ]; then
 	for f in p[0-9]_*; do
 		[ -x "$f" ] && [ "${f%.c}" = "$f" ] && progs+=("$f")
 	done
+	# The KUnit suites of the model code (skip without a KUnit kernel).
+	[ -x kunit.sh ] && progs+=(kunit.sh)
 	[ -x fuzz ] && progs+=(fuzz)
 fi
 echo "TAP version 13"
