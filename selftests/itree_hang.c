@@ -51,6 +51,9 @@ int main(void)
 	pthread_t th;
 	pid_t pid;
 
+	/* Line by line: the guest may be torn down while this is stuck. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
 	if (pipe(pfd))
 		return 2;
 	pid = fork();
