@@ -31,11 +31,7 @@ struct base_state {
 static int base_prepare(struct mmrace_ctx *ctx)
 {
 	struct base_state *st;
-	unsigned int i;
 
-	for (i = 0; i < MMRACE_NR_ARGS; i++)
-		if (ctx->req->arg[i])
-			return -EINVAL;
 	st = kzalloc(struct_size(st, local, ctx->nr_threads), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;

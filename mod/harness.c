@@ -112,6 +112,7 @@ static int mmrace_validate(struct mmrace_run *req,
 {
 	unsigned int max_threads = num_online_cpus() * MMRACE_THREADS_PER_CPU;
 	const struct mmrace_pattern *pat;
+	unsigned int i;
 
 	pat = mmrace_pattern_get(req->pattern);
 	if (!pat)
@@ -120,6 +121,9 @@ static int mmrace_validate(struct mmrace_run *req,
 		return -EINVAL;
 	if (req->flags & ~MMRACE_RUN_FLAGS)
 		return -EINVAL;
+	for (i = pat->nr_args; i < MMRACE_NR_ARGS; i++)
+		if (req->arg[i])
+			return -EINVAL;
 	if (req->threads == 0) {
 		req->threads = mmrace_default_threads();
 		if (pat->thread_step > 1)

@@ -135,6 +135,8 @@ struct mmrace_ctx {
  * @min_threads: fewest threads a run needs
  * @thread_step: when above 1, a run's threads must be a multiple of it
  *	(the default thread count is rounded down to one)
+ * @nr_args: how many of &mmrace_run.arg the pattern reads; the others
+ *	must be zero (-EINVAL, checked before @prepare)
  * @prepare: validate @ctx->req->arg and set up @ctx->priv (may sleep);
  *	returns 0 or a negative errno
  * @thread_init: optional: set up one thread's state before the gate
@@ -156,6 +158,7 @@ struct mmrace_pattern {
 	unsigned int nr_counters;
 	unsigned int min_threads;
 	unsigned int thread_step;
+	unsigned int nr_args;
 	int (*prepare)(struct mmrace_ctx *ctx);
 	int (*thread_init)(struct mmrace_thread *t);
 	int (*op)(struct mmrace_thread *t);

@@ -250,11 +250,7 @@ static int p1_op(struct mmrace_thread *t)
 static int p1_check_args(struct mmrace_ctx *ctx, struct p1_state *p)
 {
 	const u64 *arg = ctx->req->arg;
-	unsigned int i;
 
-	for (i = MMRACE_P1_ARG_SMALL + 1; i < MMRACE_NR_ARGS; i++)
-		if (arg[i])
-			return -EINVAL;
 	p->target = arg[MMRACE_P1_ARG_TARGET];
 	p->shape = arg[MMRACE_P1_ARG_SHAPE];
 	if (p->shape == MMRACE_P1_SHAPE_DEFAULT)
@@ -463,6 +459,7 @@ const struct mmrace_pattern mmrace_p1_lockedvm = {
 	.counters = p1_counters,
 	.nr_counters = ARRAY_SIZE(p1_counters),
 	.min_threads = 1,	/* contended shape only; headroom needs two */
+	.nr_args = MMRACE_P1_ARG_SMALL + 1,
 	.prepare = p1_prepare,
 	.op = p1_op,
 	.finish = p1_finish,

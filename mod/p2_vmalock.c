@@ -560,9 +560,6 @@ static int p2_prepare(struct mmrace_ctx *ctx)
 	unsigned long i;
 	int ret;
 
-	for (i = MMRACE_P2_ARG_DETACH_PCT + 1; i < MMRACE_NR_ARGS; i++)
-		if (arg[i])
-			return -EINVAL;
 	if (arg[MMRACE_P2_ARG_OBJECTS] > P2_MAX_OBJECTS ||
 	    arg[MMRACE_P2_ARG_READ_ONLY] > 1 ||
 	    arg[MMRACE_P2_ARG_DETACH_PCT] > 100 ||
@@ -682,6 +679,7 @@ const struct mmrace_pattern mmrace_p2_vmalock = {
 	.counters = p2_counters,
 	.nr_counters = ARRAY_SIZE(p2_counters),
 	.min_threads = 1,
+	.nr_args = MMRACE_P2_ARG_DETACH_PCT + 1,
 	.prepare = p2_prepare,
 	.op = p2_op,
 	.finish = p2_finish,

@@ -361,9 +361,6 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 	struct p3_sub *sub;
 	int ret;
 
-	for (i = MMRACE_P3_ARG_UNLOCKED_ADDS + 1; i < MMRACE_NR_ARGS; i++)
-		if (arg[i])
-			return -EINVAL;
 	if (arg[MMRACE_P3_ARG_NR_A] + arg[MMRACE_P3_ARG_NR_B] > P3_MAX_SUBS ||
 	    arg[MMRACE_P3_ARG_NONBLOCK_PCT] > 100 ||
 	    arg[MMRACE_P3_ARG_UNLOCKED_ADDS] > 1)
@@ -447,6 +444,7 @@ const struct mmrace_pattern mmrace_p3_mmunotif = {
 	.counters = p3_counters,
 	.nr_counters = ARRAY_SIZE(p3_counters),
 	.min_threads = 2,
+	.nr_args = MMRACE_P3_ARG_UNLOCKED_ADDS + 1,
 	.prepare = p3_prepare,
 	.op = p3_op,
 	.finish = p3_finish,

@@ -177,12 +177,7 @@ static void p4_tally(struct mmrace_thread *t, struct p4_cell *c)
 static int p4_prepare(struct mmrace_ctx *ctx)
 {
 	struct p4_state *p;
-	unsigned int i;
 
-	/* P4 takes no arguments. */
-	for (i = 0; i < MMRACE_NR_ARGS; i++)
-		if (ctx->req->arg[i])
-			return -EINVAL;
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;

@@ -282,11 +282,7 @@ static int p5_prepare(struct mmrace_ctx *ctx)
 {
 	const u64 *arg = ctx->req->arg;
 	struct p5_state *p;
-	unsigned int i;
 
-	for (i = MMRACE_P5_ARG_SHARED + 1; i < MMRACE_NR_ARGS; i++)
-		if (arg[i])
-			return -EINVAL;
 	if (arg[MMRACE_P5_ARG_QUEUE] > P5_MAX_QUEUE ||
 	    arg[MMRACE_P5_ARG_SHARED] > MMRACE_P5_SHARED_YES)
 		return -EINVAL;
@@ -371,6 +367,7 @@ const struct mmrace_pattern mmrace_p5_faultq = {
 	.counters = p5_counters,
 	.nr_counters = ARRAY_SIZE(p5_counters),
 	.min_threads = 2,
+	.nr_args = MMRACE_P5_ARG_SHARED + 1,
 	.prepare = p5_prepare,
 	.op = p5_op,
 	.thread_done = p5_thread_done,
