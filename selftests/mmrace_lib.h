@@ -63,15 +63,21 @@ static inline double mmrace_ns_per_op(const struct mmrace_run *r)
  */
 #define MMRACE_DEBUG_DIV	10
 
-/* Whether the module runs on a lockdep, KASAN or KCSAN kernel. */
-static inline int mmrace_debug_kernel(int fd)
+/* MMRACE_KF_* of the running kernel (0 if the module cannot tell). */
+static inline unsigned long long mmrace_kernel_flags(int fd)
 {
 	struct mmrace_info info;
 
 	memset(&info, 0, sizeof(info));
 	if (ioctl(fd, MMRACE_IOC_INFO, &info))
 		return 0;
-	return !!(info.kernel_flags &
+	return info.kernel_flags;
+}
+
+/* Whether the module runs on a lockdep, KASAN or KCSAN kernel. */
+static inline int mmrace_debug_kernel(int fd)
+{
+	return !!(mmrace_kernel_flags(fd) &
 		  (MMRACE_KF_KASAN | MMRACE_KF_LOCKDEP | MMRACE_KF_KCSAN));
 }
 
@@ -91,11 +97,7 @@ static inline unsigned long long mmrace_budget(int fd, unsigned long long n)
 static inline unsigned long long mmrace_budget_sleeping(int fd,
 							unsigned long long n)
 {
-	struct mmrace_info info;
-
-	memset(&info, 0, sizeof(info));
-	if (!ioctl(fd, MMRACE_IOC_INFO, &info) &&
-	    (info.kernel_flags & MMRACE_KF_PREEMPT_RT))
+	if (mmrace_kernel_flags(fd) & MMRACE_KF_PREEMPT_RT)
 		return n / MMRACE_DEBUG_DIV;
 	return mmrace_budget(fd, n);
 }
