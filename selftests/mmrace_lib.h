@@ -102,6 +102,29 @@ static inline unsigned long long mmrace_budget_sleeping(int fd,
 	return mmrace_budget(fd, n);
 }
 
+/*
+ * How long the next run of a fixed variant's series lasts: @first_ms for
+ * the first one (and once @want is met); after that as long as the @want -
+ * @done operations still wanted take at the last run's rate (@last of them
+ * in @last_ns), 10 % over and 100 ms more, @max_ms at most. The series
+ * ends on the operations counted, never on time: this only spares the
+ * last run's overshoot.
+ */
+static inline unsigned long long mmrace_next_ms(unsigned long long want,
+						unsigned long long done,
+						unsigned long long last,
+						unsigned long long last_ns,
+						unsigned long long first_ms,
+						unsigned long long max_ms)
+{
+	double ms;
+
+	if (!last || !last_ns || done >= want)
+		return first_ms;
+	ms = (double)(want - done) * (last_ns / 1e6) / last * 1.1 + 100;
+	return ms < max_ms ? (unsigned long long)ms : max_ms;
+}
+
 /* Remove @cap from the effective, permitted and inheritable sets. */
 static inline int mmrace_drop_cap(int cap)
 {

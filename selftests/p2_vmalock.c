@@ -19,6 +19,7 @@
 #define P2_WINDOW_NS		2000
 /* Budget of the widened-window race run (the v6 race shows in ms). */
 #define P2_BROKEN_MS		8000
+#define P2_SLICE_MS		500
 /* The widened windows on the fixed variants (half on a debug kernel). */
 #define P2_FIXED_WINDOW_MS	10000
 /* Two objects: the writer detaches both each cycle, readers always meet it. */
@@ -82,7 +83,10 @@ static void p2_init(struct mmrace_run *r, __u64 variant, __u64 ms,
 /* v6: the detach race shows within the budget once the window is wide. */
 TEST_F_TIMEOUT(p2, refcnt_broken_detach_race, 120)
 {
+	__u64 imbalance = 0, last_put = 0, stale = 0, first = MMRACE_NONE;
 	struct mmrace_run r;
+	unsigned int ms;
+	int need_stale;
 
 	p2_init(&r, MMRACE_P2_REFCNT_BROKEN, 2000, 0);
 	r.arg[MMRACE_P2_ARG_OBJECTS] = 64;
@@ -93,25 +97,45 @@ TEST_F_TIMEOUT(p2, refcnt_broken_detach_race, 120)
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
 	p2_log(_metadata, "refcnt_broken natural, 2 objects", &r);
 
-	p2_init(&r, MMRACE_P2_REFCNT_BROKEN, P2_BROKEN_MS, P2_WINDOW_NS);
-	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
-	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p2_log(_metadata, "refcnt_broken window", &r);
-	/* PeterZ's interleaving: the put 1->0 skips the lockdep release. */
-	EXPECT_LT(0, r.counters[MMRACE_P2_C_LOCKDEP_IMBALANCE])
-		TH_LOG("no skipped release in %d ms", P2_BROKEN_MS);
-	EXPECT_LT(0, r.counters[MMRACE_P2_C_READER_LAST_PUT]);
 	/*
-	 * The object was freed under the reader and its put hit the reuse.
-	 * KASAN's quarantine holds freed objects back, so there the freed
-	 * object is seldom handed out again while the reader still holds it.
+	 * The widened window, in slices of P2_SLICE_MS: the run ends once it
+	 * has shown every event asserted below, or after P2_BROKEN_MS.
+	 * The object was freed under the reader and its put hit the reuse
+	 * (stale_put): KASAN's quarantine holds freed objects back, so there
+	 * the freed object is seldom handed out again while the reader still
+	 * holds it, and that one is not waited for.
 	 */
-	if (self->kflags & MMRACE_KF_KASAN)
+	need_stale = !(self->kflags & MMRACE_KF_KASAN);
+	for (ms = 0; ms < P2_BROKEN_MS; ms += P2_SLICE_MS) {
+		p2_init(&r, MMRACE_P2_REFCNT_BROKEN, P2_SLICE_MS,
+			P2_WINDOW_NS);
+		r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
+		ASSERT_EQ(0, mmrace_run(self->fd, &r));
+		if (first == MMRACE_NONE && r.first_detect_ns != MMRACE_NONE)
+			first = ms * 1000000ULL + r.first_detect_ns;
+		imbalance += r.counters[MMRACE_P2_C_LOCKDEP_IMBALANCE];
+		last_put += r.counters[MMRACE_P2_C_READER_LAST_PUT];
+		stale += r.counters[MMRACE_P2_C_STALE_PUT];
+		if (imbalance && last_put && (stale || !need_stale)) {
+			ms += P2_SLICE_MS;
+			break;
+		}
+	}
+	p2_log(_metadata, "refcnt_broken window, last slice", &r);
+	TH_LOG("refcnt_broken window: %u ms of %d: imbalance=%llu last_put=%llu stale_put=%llu first_us=%.1f",
+	       ms, P2_BROKEN_MS, imbalance, last_put, stale,
+	       first == MMRACE_NONE ? -1.0 : first / 1e3);
+	/* PeterZ's interleaving: the put 1->0 skips the lockdep release. */
+	EXPECT_LT(0, imbalance)
+		TH_LOG("no skipped release in %d ms", P2_BROKEN_MS);
+	EXPECT_LT(0, last_put);
+	if (need_stale) {
+		EXPECT_LT(0, stale);
+	} else {
 		TH_LOG("KASAN quarantine delays reuse: stale_put=%llu not asserted",
-		       r.counters[MMRACE_P2_C_STALE_PUT]);
-	else
-		EXPECT_LT(0, r.counters[MMRACE_P2_C_STALE_PUT]);
-	EXPECT_NE(MMRACE_NONE, r.first_detect_ns);
+		       stale);
+	}
+	EXPECT_NE(MMRACE_NONE, first);
 }
 
 /* Fixed variants: zero violations over 10^7 reader acquisitions. */
@@ -120,13 +144,16 @@ static void p2_fixed(struct __test_metadata *_metadata, int fd,
 {
 	__u64 reads = 0, writes = 0, waits = 0, max_wait = 0, raced = 0;
 	__u64 reused = 0;
-	struct mmrace_run r;
+	struct mmrace_run r = { 0 };
 	int i;
 
 	want_reads = mmrace_budget(fd, want_reads);
 	TH_LOG("budget: %llu reads", want_reads);
 	for (i = 0; i < P2_MAX_RUNS && reads < want_reads; i++) {
-		p2_init(&r, variant, P2_RUN_MS, 0);
+		p2_init(&r, variant,
+			mmrace_next_ms(want_reads, reads,
+				       i ? r.counters[MMRACE_P2_C_READS] : 0,
+				       r.elapsed_ns, P2_RUN_MS, P2_RUN_MS), 0);
 		r.arg[MMRACE_P2_ARG_OBJECTS] = 64;
 		ASSERT_EQ(0, mmrace_run(fd, &r));
 		if (i == 0)

@@ -101,11 +101,14 @@ static void p3_fixed(struct __test_metadata *_metadata, int fd,
 {
 	__u64 inv = 0, eagain = 0, unreg = 0, viol = 0;
 	__u64 want = mmrace_budget(fd, P3_FIXED_INVALIDATIONS);
-	struct mmrace_run r;
+	struct mmrace_run r = { 0 };
 	int i;
 
 	for (i = 0; i < P3_MAX_RUNS && inv < want; i++) {
-		p3_init(&r, variant, P3_RUN_MS);
+		p3_init(&r, variant,
+			mmrace_next_ms(want, inv,
+				       i ? r.counters[MMRACE_P3_C_INVALIDATIONS] : 0,
+				       r.elapsed_ns, P3_RUN_MS, P3_RUN_MS));
 		ASSERT_EQ(0, mmrace_run(fd, &r));
 		if (i == 0)
 			p3_log(_metadata, name, &r);

@@ -27,6 +27,8 @@
 
 #define P5_FIXED_FAULTS		1000000ULL
 #define P5_RUN_MS		2000
+/* The first runs of a fixed variant's series (then sized to the budget). */
+#define P5_FIRST_MS		500
 #define P5_MAX_RUNS		10
 /* Pages of the real tests' region, and faults of a kill-during-storm. */
 #define P5_PAGES		1024
@@ -79,15 +81,21 @@ FIXTURE_TEARDOWN(p5)
 		close(self->fd);
 }
 
-static int p5_model(int fd, __u64 variant, __u64 shared, __u64 window,
-		    struct mmrace_run *r)
+static int p5_model_ms(int fd, __u64 variant, __u64 shared, __u64 window,
+		       __u64 ms, struct mmrace_run *r)
 {
 	mmrace_run_init(r, MMRACE_P5_FAULTQ, variant);
 	r->threads = 2;
-	r->duration_ms = P5_RUN_MS;
+	r->duration_ms = ms;
 	r->window_ns = window;
 	r->arg[MMRACE_P5_ARG_SHARED] = shared;
 	return mmrace_run(fd, r);
+}
+
+static int p5_model(int fd, __u64 variant, __u64 shared, __u64 window,
+		    struct mmrace_run *r)
+{
+	return p5_model_ms(fd, variant, shared, window, P5_RUN_MS, r);
 }
 
 /* hint_only: the peek passes, the owner's exit tears the mm down, the fault runs. */
@@ -138,15 +146,19 @@ static void p5_model_fixed(struct __test_metadata *_metadata, int fd,
 {
 	__u64 submitted = 0, lives = 0, after_kill = 0;
 	__u64 want = mmrace_budget(fd, P5_FIXED_FAULTS);
-	struct mmrace_run r;
+	struct mmrace_run r = { 0 };
 	int i;
 
-	for (i = 0; i < P5_MAX_RUNS && submitted < want; i++) {
+	/* Both kinds of run at least, whatever the first one counted. */
+	for (i = 0; i < P5_MAX_RUNS && (i < 2 || submitted < want); i++) {
 		bool shared = i & 1;
+		__u64 ms = mmrace_next_ms(want, submitted,
+					  i ? r.counters[MMRACE_P5_C_SUBMITTED] : 0,
+					  r.elapsed_ns, P5_FIRST_MS, P5_RUN_MS);
 
-		ASSERT_EQ(0, p5_model(fd, variant, shared ?
-				      MMRACE_P5_SHARED_YES :
-				      MMRACE_P5_SHARED_NO, 0, &r));
+		ASSERT_EQ(0, p5_model_ms(fd, variant, shared ?
+					 MMRACE_P5_SHARED_YES :
+					 MMRACE_P5_SHARED_NO, 0, ms, &r));
 		if (i < 2)
 			p5_log(_metadata, name, &r);
 		EXPECT_EQ(0, r.violations) {

@@ -24,7 +24,19 @@ for t in "${progs[@]}"; do
 	n=$((n + 1))
 	echo "# selftests: mmrace: $t"
 	start=$(date +%s)
-	./"$t" 2>&1 | sed 's/^/# /'
+	# Each test's result line gets the time since the previous one.
+	last=${EPOCHREALTIME/./}
+	./"$t" 2>&1 | while IFS= read -r l; do
+		case $l in
+		"ok "* | "not ok "*)
+			now=${EPOCHREALTIME/./}
+			us=$((now - last))
+			last=$now
+			printf '# %s # %d.%01ds\n' "$l" $((us / 1000000)) \
+				$((us / 100000 % 10)) ;;
+		*) printf '# %s\n' "$l" ;;
+		esac
+	done
 	r=${PIPESTATUS[0]}
 	took=$(( $(date +%s) - start ))
 	case $r in
