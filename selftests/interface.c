@@ -447,7 +447,7 @@ TEST_F_TIMEOUT(dev, every_pattern_unload_and_kill, 120)
 		double t0, waited;
 		pid_t pid;
 
-		ASSERT_EQ(0, fork_opened(&o, p, 500));
+		ASSERT_EQ(0, fork_opened(&o, p, 300));
 		EXPECT_EQ('0', unload_while_running(&o, 50, &tries, &refused))
 			TH_LOG("pattern %llu: the run failed", p);
 		ASSERT_EQ(o.pid, waitpid(o.pid, &status, 0));
@@ -463,7 +463,7 @@ TEST_F_TIMEOUT(dev, every_pattern_unload_and_kill, 120)
 			pattern_run(mmrace_open(), p, 0, 20000);
 			_exit(3);
 		}
-		usleep(300 * 1000);
+		usleep(200 * 1000);
 		t0 = now_s();
 		ASSERT_EQ(0, kill(pid, SIGKILL));
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));

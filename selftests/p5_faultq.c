@@ -27,7 +27,10 @@
 
 #define P5_FIXED_FAULTS		1000000ULL
 #define P5_RUN_MS		2000
-/* The first runs of a fixed variant's series (then sized to the budget). */
+/*
+ * The first runs of a fixed variant's series (then sized to the budget),
+ * and owner_check's runs: its false aborts come by the hundred thousand.
+ */
 #define P5_FIRST_MS		500
 #define P5_MAX_RUNS		10
 /* Pages of the real tests' region, and faults of a kill-during-storm. */
@@ -122,14 +125,15 @@ TEST_F_TIMEOUT(p5, model_owner_check_false_abort, 60)
 {
 	struct mmrace_run r;
 
-	ASSERT_EQ(0, p5_model(self->fd, MMRACE_P5_OWNER_CHECK, 0, 0, &r));
+	ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK, 0, 0,
+				 P5_FIRST_MS, &r));
 	p5_log(_metadata, "owner_check, shared", &r);
 	EXPECT_EQ(1, r.counters[MMRACE_P5_C_SHARED]);
 	EXPECT_LT(0, r.counters[MMRACE_P5_C_FALSE_ABORT]);
 	EXPECT_EQ(0, r.counters[MMRACE_P5_C_AFTER_EXIT]);
 	/* Not shared: its aborts are right. */
-	ASSERT_EQ(0, p5_model(self->fd, MMRACE_P5_OWNER_CHECK,
-			      MMRACE_P5_SHARED_NO, 0, &r));
+	ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK,
+				 MMRACE_P5_SHARED_NO, 0, P5_FIRST_MS, &r));
 	p5_log(_metadata, "owner_check, not shared", &r);
 	EXPECT_EQ(0, r.violations);
 	EXPECT_LT(0, r.counters[MMRACE_P5_C_ABORTED_EARLY]);
