@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -69,35 +70,44 @@ static uint64_t fuzz_val(uint64_t *s)
 	}
 }
 
-/* Keep a request from taking long: runs, sleeps, storms. */
+/* @size holds the whole of @field of @type (older, shorter structs too). */
+#define FUZZ_HAS(type, field, size) \
+	((size) >= offsetof(type, field) + sizeof(((type *)0)->field))
+
 static void fuzz_bound(unsigned int cmd, void *buf, size_t size)
 {
-	if (cmd == MMRACE_IOC_RUN && size >= sizeof(struct mmrace_run)) {
+	/*
+	 * Keep a request from taking long: the fields that size a run, a
+	 * sleep or a storm are bounded whatever the struct's size (a
+	 * short, older one is taken too: a NOTIF_CTL of 360 bytes slept
+	 * 10 s), so that the fuzzer's time bound holds. An
+	 * iteration-bounded run can take long too (P3's thread 0 waits for
+	 * an SRCU grace period every 64 operations): always a deadline.
+	 */
+	if (_IOC_NR(cmd) == _IOC_NR(MMRACE_IOC_RUN)) {
 		struct mmrace_run *r = buf;
 
-		/*
-		 * Always a deadline: an iteration-bounded run can take long
-		 * (P3's thread 0 waits for an SRCU grace period every 64
-		 * operations), and the fuzzer's time bound must hold.
-		 */
-		r->duration_ms = 1 + r->duration_ms % 20;
-		r->iterations = r->iterations % 100000;
-		r->window_ns = r->window_ns % 2000;
+		if (FUZZ_HAS(struct mmrace_run, duration_ms, size))
+			r->duration_ms = 1 + r->duration_ms % 20;
+		if (FUZZ_HAS(struct mmrace_run, iterations, size))
+			r->iterations = r->iterations % 100000;
+		if (FUZZ_HAS(struct mmrace_run, window_ns, size))
+			r->window_ns = r->window_ns % 2000;
 	}
-	if (cmd == MMRACE_IOC_NOTIF_CTL &&
-	    size >= sizeof(struct mmrace_notif_ctl)) {
+	if (_IOC_NR(cmd) == _IOC_NR(MMRACE_IOC_NOTIF_CTL) &&
+	    FUZZ_HAS(struct mmrace_notif_ctl, sleep_ms, size)) {
 		struct mmrace_notif_ctl *c = buf;
 
 		c->sleep_ms %= 10;
 	}
-	if (cmd == MMRACE_IOC_FAULTQ_WAIT &&
-	    size >= sizeof(struct mmrace_faultq_stats)) {
+	if (_IOC_NR(cmd) == _IOC_NR(MMRACE_IOC_FAULTQ_WAIT) &&
+	    FUZZ_HAS(struct mmrace_faultq_stats, timeout_ms, size)) {
 		struct mmrace_faultq_stats *st = buf;
 
 		st->timeout_ms %= 50;
 	}
-	if (cmd == MMRACE_IOC_FAULTQ_SUBMIT &&
-	    size >= sizeof(struct mmrace_faultq_submit)) {
+	if (_IOC_NR(cmd) == _IOC_NR(MMRACE_IOC_FAULTQ_SUBMIT) &&
+	    FUZZ_HAS(struct mmrace_faultq_submit, nr, size)) {
 		struct mmrace_faultq_submit *q = buf;
 
 		q->nr %= 2048;
@@ -111,8 +121,21 @@ static const char *const fuzz_words[] = {
 	"arg0=", "arg9=", "1", "-1", "0x", "=", " ", "\n", "\xff",
 };
 
+/* Seconds on the monotonic clock. */
+static double fuzz_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A call that took more than 2 s is printed (not a failure). */
+#define FUZZ_SLOW_S	2.0
+
 static void fuzz_debugfs(uint64_t *s, unsigned long *bad)
 {
+	double t0;
 	char line[300];
 	size_t n = 0;
 	int fd, words = rnd(s) % 8, i;
@@ -143,10 +166,14 @@ static void fuzz_debugfs(uint64_t *s, unsigned long *bad)
 	fd = open(MMRACE_DEBUGFS "/run", O_WRONLY);
 	if (fd < 0)
 		return;
+	t0 = fuzz_now();
 	w = write(fd, line, n);
 	if (w < 0 && !fuzz_errno_ok(errno) && errno != ENODEV)
 		(*bad)++;
 	close(fd);
+	if (fuzz_now() - t0 > FUZZ_SLOW_S)
+		fprintf(stderr, "fuzz: slow debugfs write (%.1f s): %.*s\n",
+			fuzz_now() - t0, (int)n, line);
 }
 
 /* One process: random calls until the deadline; returns findings. */
@@ -155,12 +182,16 @@ static unsigned long fuzz_proc(uint64_t seed, time_t deadline)
 	uint64_t s = seed | 1;
 	unsigned long calls = 0, bad = 0;
 	long ps = sysconf(_SC_PAGESIZE);
-	char *mem = mmap(NULL, 16 * ps, PROT_READ | PROT_WRITE,
+	/* 16 pages and a guard page after them, never accessible. */
+	char *mem = mmap(NULL, 17 * ps, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned char buf[8192];
 	int fd = mmrace_open();
+	double t0;
+	int ret;
 
-	if (fd < 0 || mem == MAP_FAILED)
+	if (fd < 0 || mem == MAP_FAILED ||
+	    mprotect(mem + 16 * ps, ps, PROT_NONE))
 		return 1;
 	memset(mem, 1, 16 * ps);
 	while (time(NULL) < deadline) {
@@ -208,24 +239,52 @@ static unsigned long fuzz_proc(uint64_t seed, time_t deadline)
 		case 0: arg = NULL; break;
 		case 1: arg = (void *)0xffff888000000000ULL; break;
 		case 2: arg = (void *)(uintptr_t)fuzz_val(&s); break;
-		case 3: arg = mem + 16 * ps - (rnd(&s) % 64); break;
+		case 3:
+			/*
+			 * The same struct, its tail in the guard page: EFAULT.
+			 * (Before the guard, the struct's tail was whatever
+			 * memory came next: a NOTIF_CTL slept 18 s.)
+			 */
+			arg = mem + 16 * ps - (rnd(&s) % 64);
+			memcpy(arg, buf, mem + 16 * ps - (char *)arg);
+			break;
 		default: arg = buf; break;
 		}
 		calls++;
-		if (ioctl(fd, cmd, arg) && !fuzz_errno_ok(errno)) {
+		t0 = fuzz_now();
+		ret = ioctl(fd, cmd, arg);
+		if (ret && !fuzz_errno_ok(errno)) {
 			fprintf(stderr, "fuzz: ioctl %#x size %zu: unexpected %s\n",
 				cmd, size, strerror(errno));
 			bad++;
 		}
+		if (fuzz_now() - t0 > FUZZ_SLOW_S)
+			fprintf(stderr, "fuzz: slow ioctl %#x size %zu arg %p%s (%.1f s, %s): %016llx %016llx %016llx %016llx %016llx %016llx\n",
+				cmd, size, arg, arg == buf ? " (buf)" : "",
+				fuzz_now() - t0, ret ? strerror(errno) : "ok",
+				(unsigned long long)((uint64_t *)buf)[0],
+				(unsigned long long)((uint64_t *)buf)[1],
+				(unsigned long long)((uint64_t *)buf)[2],
+				(unsigned long long)((uint64_t *)buf)[3],
+				(unsigned long long)((uint64_t *)buf)[4],
+				(unsigned long long)((uint64_t *)buf)[5]);
 		if (rnd(&s) % 512 == 0) {
 			/* Drop the file with whatever it holds; start over. */
+			t0 = fuzz_now();
 			close(fd);
+			if (fuzz_now() - t0 > FUZZ_SLOW_S)
+				fprintf(stderr, "fuzz: slow close (%.1f s)\n",
+					fuzz_now() - t0);
 			fd = mmrace_open();
 			if (fd < 0)
 				return bad + 1;
 		}
 	}
+	t0 = fuzz_now();
 	close(fd);
+	if (fuzz_now() - t0 > FUZZ_SLOW_S)
+		fprintf(stderr, "fuzz: slow last close (%.1f s)\n",
+			fuzz_now() - t0);
 	printf("fuzz: pid %d: %lu calls, %lu unexpected\n", getpid(), calls,
 	       bad);
 	return bad;
@@ -262,6 +321,9 @@ TEST(fuzz_interface)
 		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			failed++;
+		if (time(NULL) > deadline + 2)
+			TH_LOG("process %u ended %ld s after the deadline", i,
+			       (long)(time(NULL) - deadline));
 	}
 	EXPECT_EQ(0, failed);
 	/* The module still works: one clean run. */
@@ -288,5 +350,7 @@ int main(int argc, char **argv)
 	}
 	if (fuzz_procs < 1 || fuzz_procs > 16)
 		fuzz_procs = FUZZ_PROCS;
+	/* The harness parses argv again: getopt starts over (0: reset). */
+	optind = 0;
 	return test_harness_run(1, argv);
 }
