@@ -88,6 +88,19 @@ static inline unsigned long long mmrace_budget(int fd, unsigned long long n)
 }
 
 /*
+ * @n, or a hundredth of it on a debug kernel: series whose every operation
+ * takes lockdep's acquire and release or a litmus round (P2's reads, P4's
+ * iterations) cost 30 to 100 times more there; the run's job there is
+ * path coverage, the distro kernels hold the statistics.
+ */
+static inline unsigned long long mmrace_budget_hundredth(int fd,
+							 unsigned long long n)
+{
+	return mmrace_debug_kernel(fd) ?
+	       n / MMRACE_DEBUG_DIV / MMRACE_DEBUG_DIV : n;
+}
+
+/*
  * The budget of runs whose operations hand a contended sleeping lock from
  * thread to thread: divided on a debug kernel, and on PREEMPT_RT too,
  * where a contended mutex hands over through the rt_mutex and a context

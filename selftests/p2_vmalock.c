@@ -143,49 +143,75 @@ TEST_F_TIMEOUT(p2, refcnt_broken_detach_race, 120)
 	EXPECT_NE(MMRACE_NONE, first);
 }
 
-/* Fixed variants: zero violations over 10^7 reader acquisitions. */
-static void p2_fixed(struct __test_metadata *_metadata, int fd,
-		     __u64 variant, __u64 want_reads)
-{
-	__u64 reads = 0, writes = 0, waits = 0, max_wait = 0, raced = 0;
-	__u64 reused = 0;
-	struct mmrace_run r = { 0 };
-	int i;
+struct p2_sums {
+	__u64 reads, writes, waits, max_wait, detaches, raced, reused;
+	__u64 violations;
+	int runs;
+};
 
-	/*
-	 * On a debug kernel a read costs 30 to 45 times a distro kernel's
-	 * (lockdep's acquire and release on every one): 10^5 reads there,
-	 * as P4 does, enough for lockdep and KASAN to see every path; the
-	 * distro kernels hold the statistics.
-	 */
-	want_reads = mmrace_budget(fd, mmrace_budget(fd, want_reads));
-	TH_LOG("budget: %llu reads", want_reads);
-	for (i = 0; i < P2_MAX_RUNS && reads < want_reads; i++) {
+/*
+ * Runs of a fixed variant until @want reads (a series sized by
+ * mmrace_next_ms() from a first run of @first_ms) and, with @until_raced,
+ * until the detacher met a transient reader too (a few times per second
+ * on a debug kernel); every run checked for violations; the counters
+ * summed in @s.
+ */
+static void p2_series(struct __test_metadata *_metadata, int fd,
+		      __u64 variant, __u64 objects, __u64 window_ns,
+		      __u64 first_ms, bool until_raced, const char *name,
+		      __u64 want, struct p2_sums *s)
+{
+	struct mmrace_run r = { 0 };
+	const __u64 *c = r.counters;
+
+	memset(s, 0, sizeof(*s));
+	for (s->runs = 0; s->runs < P2_MAX_RUNS &&
+	     (s->reads < want || (until_raced && !s->raced)); s->runs++) {
 		p2_init(&r, variant,
-			mmrace_next_ms(want_reads, reads,
-				       i ? r.counters[MMRACE_P2_C_READS] : 0,
-				       r.elapsed_ns, P2_FIRST_MS, P2_RUN_MS), 0);
-		r.arg[MMRACE_P2_ARG_OBJECTS] = 64;
+			mmrace_next_ms(want, s->reads, c[MMRACE_P2_C_READS],
+				       r.elapsed_ns, first_ms, P2_RUN_MS),
+			window_ns);
+		r.arg[MMRACE_P2_ARG_OBJECTS] = objects;
 		ASSERT_EQ(0, mmrace_run(fd, &r));
-		if (i == 0)
-			p2_log(_metadata, "first run", &r);
+		if (!s->runs)
+			p2_log(_metadata, name, &r);
 		EXPECT_EQ(0, r.violations) {
 			p2_log(_metadata, "violation", &r);
 		}
-		reads += r.counters[MMRACE_P2_C_READS];
-		writes += r.counters[MMRACE_P2_C_WRITES];
-		waits += r.counters[MMRACE_P2_C_WRITER_WAITS];
-		raced += r.counters[MMRACE_P2_C_DETACH_RACED];
-		reused += r.counters[MMRACE_P2_C_READ_REUSED];
-		if (r.counters[MMRACE_P2_C_MAX_WAIT_NS] > max_wait)
-			max_wait = r.counters[MMRACE_P2_C_MAX_WAIT_NS];
+		s->reads += c[MMRACE_P2_C_READS];
+		s->writes += c[MMRACE_P2_C_WRITES];
+		s->waits += c[MMRACE_P2_C_WRITER_WAITS];
+		s->detaches += c[MMRACE_P2_C_DETACHES];
+		s->raced += c[MMRACE_P2_C_DETACH_RACED];
+		s->reused += c[MMRACE_P2_C_READ_REUSED];
+		s->violations += r.violations;
+		if (c[MMRACE_P2_C_MAX_WAIT_NS] > s->max_wait)
+			s->max_wait = c[MMRACE_P2_C_MAX_WAIT_NS];
 	}
-	TH_LOG("%d runs: reads=%llu writes=%llu writer_waits=%llu max_wait_us=%.1f detach_raced=%llu reused=%llu",
-	       i, reads, writes, waits, max_wait / 1e3, raced, reused);
-	EXPECT_LE(want_reads, reads);
+	TH_LOG("%s: %d runs, %llu reads (budget %llu), writes=%llu writer_waits=%llu max_wait_us=%.1f detaches=%llu detach_raced=%llu reused=%llu violations=%llu",
+	       name, s->runs, s->reads, want, s->writes, s->waits,
+	       s->max_wait / 1e3, s->detaches, s->raced, s->reused,
+	       s->violations);
+	EXPECT_LE(want, s->reads);
+}
+
+/*
+ * Fixed variants: zero violations over 10^7 reader acquisitions. On a
+ * debug kernel a read costs 30 to 45 times a distro kernel's (lockdep's
+ * acquire and release on every one): 10^5 reads there, as P4 does, enough
+ * for lockdep and KASAN to see every path; the distro kernels hold the
+ * statistics.
+ */
+static void p2_fixed(struct __test_metadata *_metadata, int fd,
+		     __u64 variant, __u64 want_reads)
+{
+	struct p2_sums s;
+
+	p2_series(_metadata, fd, variant, 64, 0, P2_FIRST_MS, false, "fixed",
+		  mmrace_budget_hundredth(fd, want_reads), &s);
 	/* Writers make progress and never wait unboundedly. */
-	EXPECT_LT(0, writes);
-	EXPECT_GT(1000000000ULL, max_wait);
+	EXPECT_LT(0, s.writes);
+	EXPECT_GT(1000000000ULL, s.max_wait);
 }
 
 TEST_F_TIMEOUT(p2, refcnt_fixed_zero_violations, 300)
@@ -200,48 +226,6 @@ TEST_F_TIMEOUT(p2, rwsem_zero_violations, 300)
 		 P2_FIXED_READS);
 }
 
-struct p2_sums {
-	__u64 reads, detaches, raced, violations;
-	int runs;
-};
-
-/*
- * A fixed variant under the widened windows that break v6, two hot
- * objects: runs until @want reads (a series, mmrace_next_ms()), every run
- * checked for violations.
- */
-static void p2_window_series(struct __test_metadata *_metadata, int fd,
-			     __u64 variant, const char *name, __u64 want,
-			     struct p2_sums *s)
-{
-	struct mmrace_run r = { 0 };
-
-	memset(s, 0, sizeof(*s));
-	for (s->runs = 0; s->runs < P2_MAX_RUNS && s->reads < want;
-	     s->runs++) {
-		p2_init(&r, variant,
-			mmrace_next_ms(want, s->reads,
-				       s->runs ? r.counters[MMRACE_P2_C_READS] : 0,
-				       r.elapsed_ns, P2_WINDOW_FIRST_MS,
-				       P2_RUN_MS), P2_WINDOW_NS);
-		r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
-		ASSERT_EQ(0, mmrace_run(fd, &r));
-		if (!s->runs)
-			p2_log(_metadata, name, &r);
-		EXPECT_EQ(0, r.violations) {
-			p2_log(_metadata, "violation", &r);
-		}
-		s->reads += r.counters[MMRACE_P2_C_READS];
-		s->detaches += r.counters[MMRACE_P2_C_DETACHES];
-		s->raced += r.counters[MMRACE_P2_C_DETACH_RACED];
-		s->violations += r.violations;
-	}
-	TH_LOG("%s: %d runs, %llu reads (budget %llu), %llu detaches, %llu detach races met, %llu violations",
-	       name, s->runs, s->reads, want, s->detaches, s->raced,
-	       s->violations);
-	EXPECT_LE(want, s->reads);
-}
-
 /*
  * The widened windows that break v6 leave the merged version intact:
  * 0 violations over 2 * 10^5 reads (a tenth on a debug kernel; rwsem
@@ -252,9 +236,10 @@ TEST_F_TIMEOUT(p2, refcnt_fixed_window, 300)
 {
 	struct p2_sums s;
 
-	p2_window_series(_metadata, self->fd, MMRACE_P2_REFCNT_FIXED,
-			 "refcnt_fixed window",
-			 mmrace_budget(self->fd, P2_WINDOW_READS), &s);
+	p2_series(_metadata, self->fd, MMRACE_P2_REFCNT_FIXED,
+		  P2_HOT_OBJECTS, P2_WINDOW_NS, P2_WINDOW_FIRST_MS, true,
+		  "refcnt_fixed window",
+		  mmrace_budget(self->fd, P2_WINDOW_READS), &s);
 	EXPECT_LT(0, s.detaches);
 	/* The detacher met transient readers and waited for them. */
 	EXPECT_LT(0, s.raced);
@@ -264,8 +249,9 @@ TEST_F_TIMEOUT(p2, rwsem_window, 300)
 {
 	struct p2_sums s;
 
-	p2_window_series(_metadata, self->fd, MMRACE_P2_RWSEM, "rwsem window",
-			 mmrace_budget(self->fd, P2_WINDOW_READS / 2), &s);
+	p2_series(_metadata, self->fd, MMRACE_P2_RWSEM, P2_HOT_OBJECTS,
+		  P2_WINDOW_NS, P2_WINDOW_FIRST_MS, false, "rwsem window",
+		  mmrace_budget(self->fd, P2_WINDOW_READS / 2), &s);
 }
 
 /* Many readers and writers, more threads than CPUs. */

@@ -107,7 +107,7 @@ static void p3_fixed(struct __test_metadata *_metadata, int fd,
 	for (i = 0; i < P3_MAX_RUNS && inv < want; i++) {
 		p3_init(&r, variant,
 			mmrace_next_ms(want, inv,
-				       i ? r.counters[MMRACE_P3_C_INVALIDATIONS] : 0,
+				       r.counters[MMRACE_P3_C_INVALIDATIONS],
 				       r.elapsed_ns, P3_RUN_MS, P3_RUN_MS));
 		ASSERT_EQ(0, mmrace_run(fd, &r));
 		if (i == 0)

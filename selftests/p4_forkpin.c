@@ -29,7 +29,7 @@
 
 /*
  * Litmus iterations the fixed variants must pass without the outcome; on a
- * lockdep/KASAN kernel mmrace_budget()'s tenth and a tenth again (10^5):
+ * lockdep/KASAN kernel a hundredth (mmrace_budget_hundredth(): 10^5):
  * there the per-iteration rendezvous costs 1.5 to 45 us from one run to
  * the next, and the run's job is the checkers' coverage.
  */
@@ -121,17 +121,10 @@ static const char *p4_observation(const struct mmrace_run *r)
 							  "Sometimes";
 }
 
-static __u64 p4_budget(int fd)
-{
-	if (mmrace_debug_kernel(fd))
-		return P4_FIXED_ITERS / MMRACE_DEBUG_DIV / MMRACE_DEBUG_DIV;
-	return P4_FIXED_ITERS;
-}
-
 static void p4_never(struct __test_metadata *_metadata, int fd, int ncpu,
 		     __u64 variant, const char *name)
 {
-	__u64 iters = p4_budget(fd);
+	__u64 iters = mmrace_budget_hundredth(fd, P4_FIXED_ITERS);
 	struct mmrace_run r;
 
 	if (ncpu < 2)
@@ -173,7 +166,8 @@ TEST_F_TIMEOUT(p4, atomic_nomb_on_this_cpu, 300)
 	if (self->ncpu < 2)
 		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
 	ASSERT_EQ(0, p4_litmus(self->fd, MMRACE_P4_ATOMIC_NOMB,
-			       p4_budget(self->fd), &r));
+			       mmrace_budget_hundredth(self->fd,
+						       P4_FIXED_ITERS), &r));
 	p4_log(_metadata, "atomic_nomb", &r);
 	p4_check_histogram(_metadata, &r);
 #if defined(__x86_64__) || defined(__i386__)

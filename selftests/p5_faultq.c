@@ -157,7 +157,7 @@ static void p5_model_fixed(struct __test_metadata *_metadata, int fd,
 	for (i = 0; i < P5_MAX_RUNS && (i < 2 || submitted < want); i++) {
 		bool shared = i & 1;
 		__u64 ms = mmrace_next_ms(want, submitted,
-					  i ? r.counters[MMRACE_P5_C_SUBMITTED] : 0,
+					  r.counters[MMRACE_P5_C_SUBMITTED],
 					  r.elapsed_ns, P5_FIRST_MS, P5_RUN_MS);
 
 		ASSERT_EQ(0, p5_model_ms(fd, variant, shared ?
