@@ -133,9 +133,26 @@ static double fuzz_now(void)
 /* A call that took more than 2 s is printed (not a failure). */
 #define FUZZ_SLOW_S	2.0
 
+/* Whether a call that started at @t0 was slow; *@took: how long it took. */
+static int fuzz_slow(double t0, double *took)
+{
+	*took = fuzz_now() - t0;
+	return *took > FUZZ_SLOW_S;
+}
+
+/* close(@fd), timed: closes with pins, queues and notifiers held. */
+static void fuzz_close(int fd)
+{
+	double t0 = fuzz_now(), took;
+
+	close(fd);
+	if (fuzz_slow(t0, &took))
+		fprintf(stderr, "fuzz: slow close (%.1f s)\n", took);
+}
+
 static void fuzz_debugfs(uint64_t *s, unsigned long *bad)
 {
-	double t0;
+	double t0, took;
 	char line[300];
 	size_t n = 0;
 	int fd, words = rnd(s) % 8, i;
@@ -171,9 +188,9 @@ static void fuzz_debugfs(uint64_t *s, unsigned long *bad)
 	if (w < 0 && !fuzz_errno_ok(errno) && errno != ENODEV)
 		(*bad)++;
 	close(fd);
-	if (fuzz_now() - t0 > FUZZ_SLOW_S)
+	if (fuzz_slow(t0, &took))
 		fprintf(stderr, "fuzz: slow debugfs write (%.1f s): %.*s\n",
-			fuzz_now() - t0, (int)n, line);
+			took, (int)n, line);
 }
 
 /* One process: random calls until the deadline; returns findings. */
@@ -187,7 +204,7 @@ static unsigned long fuzz_proc(uint64_t seed, time_t deadline)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned char buf[8192];
 	int fd = mmrace_open();
-	double t0;
+	double t0, took;
 	int ret;
 
 	if (fd < 0 || mem == MAP_FAILED ||
@@ -258,10 +275,10 @@ static unsigned long fuzz_proc(uint64_t seed, time_t deadline)
 				cmd, size, strerror(errno));
 			bad++;
 		}
-		if (fuzz_now() - t0 > FUZZ_SLOW_S)
+		if (fuzz_slow(t0, &took))
 			fprintf(stderr, "fuzz: slow ioctl %#x size %zu arg %p%s (%.1f s, %s): %016llx %016llx %016llx %016llx %016llx %016llx\n",
 				cmd, size, arg, arg == buf ? " (buf)" : "",
-				fuzz_now() - t0, ret ? strerror(errno) : "ok",
+				took, ret ? strerror(errno) : "ok",
 				(unsigned long long)((uint64_t *)buf)[0],
 				(unsigned long long)((uint64_t *)buf)[1],
 				(unsigned long long)((uint64_t *)buf)[2],
@@ -270,21 +287,13 @@ static unsigned long fuzz_proc(uint64_t seed, time_t deadline)
 				(unsigned long long)((uint64_t *)buf)[5]);
 		if (rnd(&s) % 512 == 0) {
 			/* Drop the file with whatever it holds; start over. */
-			t0 = fuzz_now();
-			close(fd);
-			if (fuzz_now() - t0 > FUZZ_SLOW_S)
-				fprintf(stderr, "fuzz: slow close (%.1f s)\n",
-					fuzz_now() - t0);
+			fuzz_close(fd);
 			fd = mmrace_open();
 			if (fd < 0)
 				return bad + 1;
 		}
 	}
-	t0 = fuzz_now();
-	close(fd);
-	if (fuzz_now() - t0 > FUZZ_SLOW_S)
-		fprintf(stderr, "fuzz: slow last close (%.1f s)\n",
-			fuzz_now() - t0);
+	fuzz_close(fd);
 	printf("fuzz: pid %d: %lu calls, %lu unexpected\n", getpid(), calls,
 	       bad);
 	return bad;

@@ -42,6 +42,16 @@ static __u64 p1_broken_ops(struct __test_metadata *_metadata, int fd,
 	return P1_BROKEN_OPS / MMRACE_DEBUG_DIV;
 }
 
+/*
+ * @n operations of a run asserting a fixed property: a tenth on a debug
+ * kernel, and for the mutex on PREEMPT_RT too (mmrace_budget_sleeping()).
+ */
+static __u64 p1_fixed_ops(int fd, __u64 variant, __u64 n)
+{
+	return variant == MMRACE_P1_MUTEX ? mmrace_budget_sleeping(fd, n) :
+					    mmrace_budget(fd, n);
+}
+
 static const char *p1_name(int fd, __u64 variant)
 {
 	static struct mmrace_describe d;
@@ -160,9 +170,7 @@ static void p1_fixed(struct __test_metadata *_metadata, int fd,
 	static const __u64 shapes[] = {
 		MMRACE_P1_SHAPE_HEADROOM, MMRACE_P1_SHAPE_CONTENDED,
 	};
-	__u64 ops = variant == MMRACE_P1_MUTEX ?
-		    mmrace_budget_sleeping(fd, P1_FIXED_OPS) :
-		    mmrace_budget(fd, P1_FIXED_OPS);
+	__u64 ops = p1_fixed_ops(fd, variant, P1_FIXED_OPS);
 	struct mmrace_run r;
 	unsigned int i;
 
@@ -232,14 +240,8 @@ TEST_F_TIMEOUT(p1, no_overshoot, 300)
 	__u64 v, shape;
 
 	for (v = 0; v < MMRACE_P1_NR_VARIANTS; v++) {
-		/*
-		 * Every variant here has the property asserted, so the fixed
-		 * variants' budgets: a tenth on a debug kernel, and for the
-		 * mutex on PREEMPT_RT too.
-		 */
-		__u64 ops = v == MMRACE_P1_MUTEX ?
-			    mmrace_budget_sleeping(self->fd, P1_BROKEN_OPS) :
-			    mmrace_budget(self->fd, P1_BROKEN_OPS);
+		/* Every variant here has the property asserted. */
+		__u64 ops = p1_fixed_ops(self->fd, v, P1_BROKEN_OPS);
 
 		if (v == MMRACE_P1_CHECK_ADD)
 			continue;
