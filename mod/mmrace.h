@@ -261,13 +261,19 @@ static inline u64 mmrace_now_ns(const struct mmrace_ctx *ctx)
  * @t: the thread
  * @counter: the pattern's counter index (flagged MMRACE_DF_VIOLATION)
  * @n: how many
+ *
+ * The thread's first violation dates its detection and, when the run asked
+ * for MMRACE_RUN_STOP_ON_DETECT, stops the run.
  */
 static inline void mmrace_violation(struct mmrace_thread *t,
 				    unsigned int counter, u64 n)
 {
 	t->cnt[counter] += n;
-	if (t->first_detect_ns == U64_MAX)
-		t->first_detect_ns = mmrace_now_ns(t->ctx);
+	if (t->first_detect_ns != U64_MAX)
+		return;
+	t->first_detect_ns = mmrace_now_ns(t->ctx);
+	if (t->ctx->req->flags & MMRACE_RUN_STOP_ON_DETECT)
+		WRITE_ONCE(t->ctx->stop, 1);
 }
 
 /* Busy-wait inside a race window when the run asked for one. */

@@ -60,6 +60,8 @@ struct p1_state {
 	u64 target;
 	u64 shape;
 	atomic64_t committed;
+	/* Charges between their read and their commit or refusal. */
+	atomic_t inflight ____cacheline_aligned_in_smp;
 };
 
 /*
@@ -222,13 +224,19 @@ static int p1_op(struct mmrace_thread *t)
 	struct p1_state *p = ctx->priv;
 	enum p1_role role = p1_role(p, t);
 	s64 n, limit, held;
+	int ret;
 
 	if (role == P1_FLIPPER)
 		return p1_flip(t, p);
 
 	n = role == P1_HOG ? p->hog : p->small;
 	limit = p1_limit(ctx, p);
-	if (p1_charge(t, p, n, limit)) {
+	/* The witness: another charge is in flight beside this one. */
+	if (atomic_inc_return(&p->inflight) > 1)
+		t->cnt[MMRACE_P1_C_OVERLAP]++;
+	ret = p1_charge(t, p, n, limit);
+	atomic_dec(&p->inflight);
+	if (ret) {
 		t->cnt[MMRACE_P1_C_ENOMEM]++;
 		/* Under this limit every small request fits: no excuse. */
 		if (role == P1_SMALL && p->shape == MMRACE_P1_SHAPE_HEADROOM &&
@@ -242,6 +250,13 @@ static int p1_op(struct mmrace_thread *t)
 		mmrace_violation(t, MMRACE_P1_C_OVERSHOOT, 1);
 	else if (held > p1_limit(ctx, p))
 		t->cnt[MMRACE_P1_C_STALE_LIMIT]++;
+	/*
+	 * The charge stays held for the widened window too, so that two
+	 * commits meet in the shadow whatever the host's load: without it a
+	 * charge is held for a few instructions and an overshoot committed
+	 * to the counter showed in the shadow only when both holds met.
+	 */
+	mmrace_window(t);
 	atomic64_sub(n, &p->committed);
 	p1_uncharge(t, p, n);
 	return 0;
@@ -448,6 +463,8 @@ static const struct mmrace_counter_desc p1_counters[] = {
 	[MMRACE_P1_C_BYPASS] = { "bypass", "caller holds CAP_IPC_LOCK", 0 },
 	[MMRACE_P1_C_LIMIT] = { "limit", "limit in pages", 0 },
 	[MMRACE_P1_C_BASE] = { "base", "counter at the start, in pages", 0 },
+	[MMRACE_P1_C_OVERLAP] = { "overlap",
+		"charges begun while another was in flight (witness)", 0 },
 };
 
 const struct mmrace_pattern mmrace_p1_lockedvm = {

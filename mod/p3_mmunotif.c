@@ -54,6 +54,8 @@ enum p3_kind { P3_A, P3_B };
 struct p3_sub {
 	struct hlist_node node;
 	enum p3_kind kind;
+	/* Sort key of undo_sorted's chain (random, unique). */
+	u64 key;
 	/* A: invalidations in progress (KVM's mmu_notifier_count). */
 	atomic_t count;
 	/* Set before the unregister's synchronize_srcu(): release was told. */
@@ -72,6 +74,10 @@ struct p3_state {
 	bool sorted;
 	/* Thread 0 did the last replacement, at the last quarter's start. */
 	bool turned;
+	/* Makes every sort key unique (its low half). */
+	u32 next_key;
+	/* The sort keys' PRNG: used by prepare, then by thread 0 only. */
+	struct rnd_state rnd;
 };
 
 /* What one invalidation did to one subscriber. */
@@ -121,9 +127,13 @@ static int p3_start(struct mmrace_thread *t, struct p3_state *p,
 	return 0;
 }
 
-/* A subscriber's end (only A has one). */
+/*
+ * A subscriber's end (only A has one). @undo: given after a failed start,
+ * to a subscriber that started before it (the witness that the failure
+ * path had work to do).
+ */
 static void p3_end(struct mmrace_thread *t, struct p3_inv *inv,
-		   struct p3_sub *sub)
+		   struct p3_sub *sub, bool undo)
 {
 	struct p3_rec *r = p3_find(inv, sub);
 
@@ -135,6 +145,8 @@ static void p3_end(struct mmrace_thread *t, struct p3_inv *inv,
 		return;
 	}
 	r->ended++;
+	if (undo)
+		t->cnt[MMRACE_P3_C_UNDONE]++;
 	atomic_dec(&sub->count);
 }
 
@@ -171,28 +183,29 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 		case MMRACE_P3_UNDO_SORTED:
 			/*
 			 * End the ones before the failing subscription: by
-			 * address, which still bounds the walk when the
-			 * failing one was unregistered meanwhile.
+			 * sort key, which still bounds the walk when the
+			 * failing one was unregistered meanwhile (it is not
+			 * freed before this walk's SRCU section ends).
 			 */
 			hlist_for_each_entry_srcu(sub, &p->chain, node,
 						  srcu_read_lock_held(&p->srcu)) {
-				if (sub >= failed)
+				if (sub->key >= failed->key)
 					break;
-				p3_end(t, &inv, sub);
+				p3_end(t, &inv, sub, true);
 			}
 			break;
 		case MMRACE_P3_END_ALL_STARTED:
 			/* Upstream: every subscription that has an end. */
 			hlist_for_each_entry_srcu(sub, &p->chain, node,
 						  srcu_read_lock_held(&p->srcu))
-				p3_end(t, &inv, sub);
+				p3_end(t, &inv, sub, true);
 			break;
 		}
 	} else {
 		mmrace_window(t);	/* the unmap */
 		hlist_for_each_entry_srcu(sub, &p->chain, node,
 					  srcu_read_lock_held(&p->srcu))
-			p3_end(t, &inv, sub);
+			p3_end(t, &inv, sub, false);
 	}
 
 	/* Pairs with the smp_wmb() in p3_churn(). */
@@ -214,16 +227,27 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 	return 0;
 }
 
-static struct p3_sub *p3_alloc(enum p3_kind kind)
+/*
+ * A new subscriber. Its sort key (undo_sorted's order) is random in its
+ * high half, or the lowest of all with @lowest: where a subscriber sorts
+ * is left to chance, not to where kzalloc() put it, except that the
+ * subscriber added at the turn sorts first (p3_churn_time()).
+ */
+static struct p3_sub *p3_alloc(struct p3_state *p, enum p3_kind kind,
+			       bool lowest)
 {
 	struct p3_sub *sub = kzalloc(sizeof(*sub), GFP_KERNEL);
 
-	if (sub)
-		sub->kind = kind;
+	if (!sub)
+		return NULL;
+	sub->kind = kind;
+	sub->key = ++p->next_key;
+	if (!lowest)
+		sub->key |= (u64)(prandom_u32_state(&p->rnd) | 1) << 32;
 	return sub;
 }
 
-/* Add @sub: at the head (newest first, as upstream), or by address. */
+/* Add @sub: at the head (newest first, as upstream), or by sort key. */
 static void p3_add(struct p3_state *p, struct p3_sub *sub)
 {
 	struct p3_sub *pos, *last = NULL;
@@ -235,7 +259,7 @@ static void p3_add(struct p3_state *p, struct p3_sub *sub)
 		hlist_add_head_rcu(&sub->node, &p->chain);
 	} else {
 		hlist_for_each_entry(pos, &p->chain, node) {
-			if (pos > sub)
+			if (pos->key > sub->key)
 				break;
 			last = pos;
 		}
@@ -287,7 +311,7 @@ static int p3_churn(struct mmrace_thread *t, struct p3_state *p, bool a_only)
 	kfree(victim);
 	t->cnt[MMRACE_P3_C_UNREGISTERS]++;
 
-	sub = p3_alloc(kind);
+	sub = p3_alloc(p, kind, a_only);
 	if (!sub)
 		return -ENOMEM;
 	p3_add(p, sub);
@@ -297,17 +321,22 @@ static int p3_churn(struct mmrace_thread *t, struct p3_state *p, bool a_only)
 
 /*
  * Subscribers are replaced during the first three quarters of the run
- * only: the A subscribers left at the end have then seen a quarter of the
- * invalidations, so that a skipped end shows in their counts. At the turn,
- * one last A replacement puts an A at the head of an unsorted chain, ahead
- * of B: a skipped end after a failing B then always leaves a count raised
- * (with B at the head, no A starts before B fails, and a run's last
- * quarter could end with no leak at all).
+ * only (of its time, or of thread 0's operations in a run bounded by
+ * iterations): the A subscribers left at the end have then seen a quarter
+ * of the invalidations, so that a skipped end shows in their counts. At
+ * the turn, one last A replacement puts an A first in the chain, ahead of
+ * B (at the head of an unsorted chain, with the lowest key of a sorted
+ * one): a skipped end after a failing B then always leaves a count raised,
+ * and undo_sorted always has a start to undo (with B first, no A starts
+ * before B fails, and a run's last quarter could undo or leak nothing).
  */
-static bool p3_churn_time(const struct mmrace_ctx *ctx)
+static bool p3_churn_time(const struct mmrace_thread *t)
 {
+	const struct mmrace_ctx *ctx = t->ctx;
 	ktime_t quarter = ktime_sub(ctx->deadline, ctx->t0) / 4;
 
+	if (ctx->per_thread_iters)
+		return t->ops < ctx->per_thread_iters / 4 * 3;
 	return ktime_before(ktime_get(), ktime_sub(ctx->deadline, quarter));
 }
 
@@ -318,7 +347,7 @@ static int p3_op(struct mmrace_thread *t)
 	if (t->idx)
 		return p3_invalidate(t, p);
 	if (t->ops % P3_CHURN_EVERY == P3_CHURN_EVERY - 1) {
-		if (p3_churn_time(t->ctx))
+		if (p3_churn_time(t))
 			return p3_churn(t, p, false);
 		if (!p->turned) {
 			p->turned = true;
@@ -386,11 +415,12 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 			  P3_DEFAULT_NONBLOCK;
 	p->unlocked_adds = arg[MMRACE_P3_ARG_UNLOCKED_ADDS];
 	p->sorted = ctx->variant == MMRACE_P3_UNDO_SORTED;
+	prandom_seed_state(&p->rnd, ctx->req->seed);
 	ctx->priv = p;
 
 	/* B first: newest-first order puts the A's before it. */
 	for (i = 0; i < nr_a + nr_b; i++) {
-		sub = p3_alloc(i < nr_b ? P3_B : P3_A);
+		sub = p3_alloc(p, i < nr_b ? P3_B : P3_A, false);
 		if (!sub) {
 			p3_destroy(ctx);
 			return -ENOMEM;
@@ -433,6 +463,8 @@ static const struct mmrace_counter_desc p3_counters[] = {
 	[MMRACE_P3_C_UNREGISTERS] = { "unregisters",
 		"subscribers removed (hlist_del_rcu)", 0 },
 	[MMRACE_P3_C_B_HELD] = { "b_held", "times B's mutex was held", 0 },
+	[MMRACE_P3_C_UNDONE] = { "undone",
+		"ends after -EAGAIN for earlier starts (witness)", 0 },
 };
 
 const struct mmrace_pattern mmrace_p3_mmunotif = {

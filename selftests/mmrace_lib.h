@@ -138,6 +138,48 @@ static inline unsigned long long mmrace_next_ms(unsigned long long want,
 	return ms < max_ms ? (unsigned long long)ms : max_ms;
 }
 
+/*
+ * "name=value" for every non-zero counter of @r, named through
+ * MMRACE_IOC_DESCRIBE, into @buf of @len bytes; returns @buf.
+ */
+static inline char *mmrace_counters_str(int fd, const struct mmrace_run *r,
+					char *buf, size_t len)
+{
+	struct mmrace_describe d;
+	size_t off = 0;
+	__u64 c;
+
+	buf[0] = 0;
+	for (c = 0; c < r->nr_counters && c < MMRACE_MAX_COUNTERS; c++) {
+		int n;
+
+		if (!r->counters[c])
+			continue;
+		if (mmrace_describe(fd, r->pattern, MMRACE_NONE, c, &d))
+			snprintf(d.name, sizeof(d.name), "c%llu", c);
+		n = snprintf(buf + off, len - off, "%s%s=%llu", off ? " " : "",
+			     d.name, r->counters[c]);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += n;
+	}
+	return buf;
+}
+
+/* The name of a variant of @pattern ("?" if the module cannot tell). */
+static inline const char *mmrace_variant_name(int fd, __u64 pattern,
+					      __u64 variant, char *buf,
+					      size_t len)
+{
+	struct mmrace_describe d;
+
+	if (mmrace_describe(fd, pattern, variant, MMRACE_NONE, &d))
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%s", d.name);
+	return buf;
+}
+
 /* Remove @cap from the effective, permitted and inheritable sets. */
 static inline int mmrace_drop_cap(int cap)
 {

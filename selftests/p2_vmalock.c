@@ -4,29 +4,20 @@
  *
  * The v6 variant must show the detach race (a reader's put dropping the
  * last reference, the skipped lockdep release, a put on a reused object)
- * within a bounded budget; the merged variant and the rwsem baseline must
- * show zero violations over at least 10^7 reader acquisitions, with
- * writers making progress (bounded wait, no timeout).
+ * within a bounded budget. The merged variant's and the rwsem baseline's
+ * zero violations over 10^7 reader acquisitions, with their witness and
+ * negative control, are in controls.c.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"
 
-#define P2_FIXED_READS		10000000ULL
-/* 10^5 on a lockdep/KASAN kernel (stated in the log). */
-#define P2_RUN_MS		5000
-/* The first run of a series, which the next ones are sized from. */
-#define P2_FIRST_MS		2000
-#define P2_MAX_RUNS		40
 #define P2_WINDOW_NS		2000
 /* Budget of the widened-window race run (the v6 race shows in ms). */
 #define P2_BROKEN_MS		8000
 #define P2_SLICE_MS		500
 /* The natural rates (no window), logged, not asserted. */
 #define P2_NATURAL_MS		1000
-/* Reads of the fixed variants under the widened windows (rwsem: half). */
-#define P2_WINDOW_READS		200000ULL
-#define P2_WINDOW_FIRST_MS	1000
 /* Two objects: the writer detaches both each cycle, readers always meet it. */
 #define P2_HOT_OBJECTS		2
 
@@ -143,130 +134,13 @@ TEST_F_TIMEOUT(p2, refcnt_broken_detach_race, 120)
 	EXPECT_NE(MMRACE_NONE, first);
 }
 
-struct p2_sums {
-	__u64 reads, writes, waits, max_wait, detaches, raced, reused;
-	__u64 violations;
-	int runs;
-};
-
 /*
- * Runs of a fixed variant until @want reads (a series sized by
- * mmrace_next_ms() from a first run of @first_ms) and, with @until_raced,
- * until the detacher met a transient reader too (a few times per second
- * on a debug kernel); every run checked for violations; the counters
- * summed in @s.
+ * The fixed variants' zero violations (refcnt_fixed and rwsem, two hot
+ * objects, window 0 and widened, and a crowd of readers and writers) are
+ * checked in controls.c, each with its witness (detach_raced: the detacher
+ * met a transient reader; read_detached for rwsem) and refcnt_broken as
+ * the negative control of the same check.
  */
-static void p2_series(struct __test_metadata *_metadata, int fd,
-		      __u64 variant, __u64 objects, __u64 window_ns,
-		      __u64 first_ms, bool until_raced, const char *name,
-		      __u64 want, struct p2_sums *s)
-{
-	struct mmrace_run r = { 0 };
-	const __u64 *c = r.counters;
-
-	memset(s, 0, sizeof(*s));
-	for (s->runs = 0; s->runs < P2_MAX_RUNS &&
-	     (s->reads < want || (until_raced && !s->raced)); s->runs++) {
-		p2_init(&r, variant,
-			mmrace_next_ms(want, s->reads, c[MMRACE_P2_C_READS],
-				       r.elapsed_ns, first_ms, P2_RUN_MS),
-			window_ns);
-		r.arg[MMRACE_P2_ARG_OBJECTS] = objects;
-		ASSERT_EQ(0, mmrace_run(fd, &r));
-		if (!s->runs)
-			p2_log(_metadata, name, &r);
-		EXPECT_EQ(0, r.violations) {
-			p2_log(_metadata, "violation", &r);
-		}
-		s->reads += c[MMRACE_P2_C_READS];
-		s->writes += c[MMRACE_P2_C_WRITES];
-		s->waits += c[MMRACE_P2_C_WRITER_WAITS];
-		s->detaches += c[MMRACE_P2_C_DETACHES];
-		s->raced += c[MMRACE_P2_C_DETACH_RACED];
-		s->reused += c[MMRACE_P2_C_READ_REUSED];
-		s->violations += r.violations;
-		if (c[MMRACE_P2_C_MAX_WAIT_NS] > s->max_wait)
-			s->max_wait = c[MMRACE_P2_C_MAX_WAIT_NS];
-	}
-	TH_LOG("%s: %d runs, %llu reads (budget %llu), writes=%llu writer_waits=%llu max_wait_us=%.1f detaches=%llu detach_raced=%llu reused=%llu violations=%llu",
-	       name, s->runs, s->reads, want, s->writes, s->waits,
-	       s->max_wait / 1e3, s->detaches, s->raced, s->reused,
-	       s->violations);
-	EXPECT_LE(want, s->reads);
-}
-
-/*
- * Fixed variants: zero violations over 10^7 reader acquisitions. On a
- * debug kernel a read costs 30 to 45 times a distro kernel's (lockdep's
- * acquire and release on every one): 10^5 reads there, as P4 does, enough
- * for lockdep and KASAN to see every path; the distro kernels hold the
- * statistics.
- */
-static void p2_fixed(struct __test_metadata *_metadata, int fd,
-		     __u64 variant, __u64 want_reads)
-{
-	struct p2_sums s;
-
-	p2_series(_metadata, fd, variant, 64, 0, P2_FIRST_MS, false, "fixed",
-		  mmrace_budget_hundredth(fd, want_reads), &s);
-	/* Writers make progress and never wait unboundedly. */
-	EXPECT_LT(0, s.writes);
-	EXPECT_GT(1000000000ULL, s.max_wait);
-}
-
-TEST_F_TIMEOUT(p2, refcnt_fixed_zero_violations, 300)
-{
-	p2_fixed(_metadata, self->fd, MMRACE_P2_REFCNT_FIXED,
-		 P2_FIXED_READS);
-}
-
-TEST_F_TIMEOUT(p2, rwsem_zero_violations, 300)
-{
-	p2_fixed(_metadata, self->fd, MMRACE_P2_RWSEM,
-		 P2_FIXED_READS);
-}
-
-/*
- * The widened windows that break v6 leave the merged version intact:
- * 0 violations over 2 * 10^5 reads (a tenth on a debug kernel; rwsem
- * half of it), where v6 gets a skipped release for about one read in
- * twenty.
- */
-TEST_F_TIMEOUT(p2, refcnt_fixed_window, 300)
-{
-	struct p2_sums s;
-
-	p2_series(_metadata, self->fd, MMRACE_P2_REFCNT_FIXED,
-		  P2_HOT_OBJECTS, P2_WINDOW_NS, P2_WINDOW_FIRST_MS, true,
-		  "refcnt_fixed window",
-		  mmrace_budget(self->fd, P2_WINDOW_READS), &s);
-	EXPECT_LT(0, s.detaches);
-	/* The detacher met transient readers and waited for them. */
-	EXPECT_LT(0, s.raced);
-}
-
-TEST_F_TIMEOUT(p2, rwsem_window, 300)
-{
-	struct p2_sums s;
-
-	p2_series(_metadata, self->fd, MMRACE_P2_RWSEM, P2_HOT_OBJECTS,
-		  P2_WINDOW_NS, P2_WINDOW_FIRST_MS, false, "rwsem window",
-		  mmrace_budget(self->fd, P2_WINDOW_READS / 2), &s);
-}
-
-/* Many readers and writers, more threads than CPUs. */
-TEST_F_TIMEOUT(p2, refcnt_fixed_crowd, 300)
-{
-	struct mmrace_run r;
-
-	p2_init(&r, MMRACE_P2_REFCNT_FIXED, 3000, 0);
-	r.threads = self->ncpu * 3;
-	r.arg[MMRACE_P2_ARG_WRITERS] = self->ncpu;
-	r.arg[MMRACE_P2_ARG_OBJECTS] = 4;
-	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p2_log(_metadata, "refcnt_fixed crowd", &r);
-	EXPECT_EQ(0, r.violations);
-}
 
 /* Read-only: the lock's fast path alone; the refcount is smaller. */
 TEST_F(p2, read_only_and_size)

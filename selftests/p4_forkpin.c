@@ -3,10 +3,10 @@
  * P4 selftests: fork racing pin_user_pages_fast().
  *
  * The litmus half runs the store-buffering shape on two kernel threads
- * bound to different CPUs: with full barriers (or the kernel's void atomic
- * plus smp_mb__after_atomic()) the "neither side copies" outcome must not
- * appear in 10^7 iterations; without barriers it must appear, or the test
- * SKIPs with the measured zero (a CPU or emulator that did not reorder).
+ * bound to different CPUs: without barriers the "neither side copies"
+ * outcome must appear (store buffering is allowed everywhere: not seeing
+ * it is a failure, not a skip); the fixed variants' "never" is checked
+ * with its witness and negative control in controls.c.
  *
  * The real half pins a page of this process through /dev/mmrace with
  * pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM), forks while the pin is
@@ -28,8 +28,9 @@
 #include "mmrace_lib.h"
 
 /*
- * Litmus iterations the fixed variants must pass without the outcome; on a
- * lockdep/KASAN kernel a hundredth (mmrace_budget_hundredth(): 10^5):
+ * Litmus iterations atomic_nomb must pass without the outcome on x86 (the
+ * fixed variants' budget in controls.c); on a lockdep/KASAN kernel a
+ * hundredth (mmrace_budget_hundredth(): 10^5):
  * there the per-iteration rendezvous costs 1.5 to 45 us from one run to
  * the next, and the run's job is the checkers' coverage.
  */
@@ -100,15 +101,15 @@ static int p4_litmus(int fd, __u64 variant, __u64 iters, struct mmrace_run *r)
 	return mmrace_run(fd, r);
 }
 
+/*
+ * The harness's sum of violations is the forbidden outcome's count. (The
+ * four outcomes add up to the iterations by construction: p4_tally()
+ * counts each cell once; that is not a check.)
+ */
 static void p4_check_histogram(struct __test_metadata *_metadata,
 			       const struct mmrace_run *r)
 {
-	const __u64 *c = r->counters;
-
-	EXPECT_EQ(c[MMRACE_P4_C_ITERATIONS],
-		  c[MMRACE_P4_C_NEITHER] + c[MMRACE_P4_C_PIN_BACKOFF] +
-		  c[MMRACE_P4_C_FORK_COPY] + c[MMRACE_P4_C_BOTH]);
-	EXPECT_EQ(c[MMRACE_P4_C_NEITHER], r->violations);
+	EXPECT_EQ(r->counters[MMRACE_P4_C_NEITHER], r->violations);
 }
 
 static const char *p4_observation(const struct mmrace_run *r)
@@ -121,43 +122,16 @@ static const char *p4_observation(const struct mmrace_run *r)
 							  "Sometimes";
 }
 
-static void p4_never(struct __test_metadata *_metadata, int fd, int ncpu,
-		     __u64 variant, const char *name)
-{
-	__u64 iters = mmrace_budget_hundredth(fd, P4_FIXED_ITERS);
-	struct mmrace_run r;
-
-	if (ncpu < 2)
-		SKIP(return, "needs 2 CPUs, has %d", ncpu);
-	ASSERT_EQ(0, p4_litmus(fd, variant, iters, &r));
-	p4_log(_metadata, name, &r);
-	TH_LOG("%s: Positive: %llu, Negative: %llu, Observation %s", name,
-	       r.counters[MMRACE_P4_C_NEITHER],
-	       r.counters[MMRACE_P4_C_ITERATIONS] -
-	       r.counters[MMRACE_P4_C_NEITHER], p4_observation(&r));
-	p4_check_histogram(_metadata, &r);
-	EXPECT_EQ(iters, r.counters[MMRACE_P4_C_ITERATIONS]);
-	EXPECT_EQ(0, r.counters[MMRACE_P4_C_NEITHER]);
-	/* The run was a race, not two threads taking turns. */
-	EXPECT_LT(0, r.counters[MMRACE_P4_C_PIN_BACKOFF]);
-	EXPECT_LT(0, r.counters[MMRACE_P4_C_FORK_COPY]);
-}
-
-TEST_F_TIMEOUT(p4, mb_never, 300)
-{
-	p4_never(_metadata, self->fd, self->ncpu, MMRACE_P4_MB, "mb");
-}
-
-TEST_F_TIMEOUT(p4, after_atomic_never, 300)
-{
-	p4_never(_metadata, self->fd, self->ncpu, MMRACE_P4_AFTER_ATOMIC,
-		 "after_atomic");
-}
-
 /*
- * A void atomic gives no ordering in the kernel memory model; on x86 it is
- * a LOCK-prefixed instruction, a full barrier, so the outcome must not show
- * there. Elsewhere the result is reported, not asserted.
+ * The fixed variants (mb, after_atomic) are checked in controls.c: no
+ * forbidden outcome in 10^7 iterations, "both" above zero (the two sides'
+ * windows overlapped), and `once` failing the same check.
+ *
+ * atomic_nomb: a void atomic gives no ordering in the kernel memory model
+ * (LKMM allows the forbidden outcome); on x86 it is a LOCK-prefixed
+ * instruction, a full barrier, so the hardware forbids it there and the
+ * test asserts that. It is no negative control on x86. Elsewhere the
+ * result is reported, not asserted (the CPU may or may not reorder).
  */
 TEST_F_TIMEOUT(p4, atomic_nomb_on_this_cpu, 300)
 {
@@ -170,17 +144,27 @@ TEST_F_TIMEOUT(p4, atomic_nomb_on_this_cpu, 300)
 						       P4_FIXED_ITERS), &r));
 	p4_log(_metadata, "atomic_nomb", &r);
 	p4_check_histogram(_metadata, &r);
+	TH_LOG("atomic_nomb: Positive: %llu, Negative: %llu, Observation %s",
+	       r.counters[MMRACE_P4_C_NEITHER],
+	       r.counters[MMRACE_P4_C_ITERATIONS] -
+	       r.counters[MMRACE_P4_C_NEITHER], p4_observation(&r));
 #if defined(__x86_64__) || defined(__i386__)
 	EXPECT_EQ(0, r.counters[MMRACE_P4_C_NEITHER]);
-#else
-	TH_LOG("not x86: atomic_nomb Observation %s", p4_observation(&r));
+	/* The zero means something only if the windows overlapped. */
+	EXPECT_LT(0, r.counters[MMRACE_P4_C_BOTH]);
 #endif
 }
 
-/* Without barriers the forbidden outcome shows, or the CPU did not reorder. */
-TEST_F_TIMEOUT(p4, once_sometimes, 300)
+/*
+ * Without barriers the forbidden outcome must show: store buffering is
+ * allowed by every CPU's memory model and by LKMM, and x86 shows it (about
+ * 10^4 per million at window 0 in a 6.1 TCG guest). Not seeing it in 10^7
+ * iterations means the two threads did not race: a failure of the
+ * harness, never a skip.
+ */
+TEST_F_TIMEOUT(p4, once_shows_store_buffering, 300)
 {
-	__u64 iters = 0, neither = 0;
+	__u64 iters = 0, neither = 0, both = 0;
 	struct mmrace_run r;
 	int i;
 
@@ -192,13 +176,15 @@ TEST_F_TIMEOUT(p4, once_sometimes, 300)
 		p4_check_histogram(_metadata, &r);
 		iters += r.counters[MMRACE_P4_C_ITERATIONS];
 		neither += r.counters[MMRACE_P4_C_NEITHER];
+		both += r.counters[MMRACE_P4_C_BOTH];
 	}
 	p4_log(_metadata, "once (last run)", &r);
-	TH_LOG("once: %llu forbidden outcomes in %llu iterations (%.1f per million)",
-	       neither, iters, 1e6 * neither / iters);
-	if (!neither)
-		SKIP(return, "0 forbidden outcomes in %llu iterations: this CPU did not reorder a store with a later load",
-		     iters);
+	TH_LOG("once: Positive: %llu, Negative: %llu, Observation %s; %.1f per million, both=%llu",
+	       neither, iters - neither, neither ? "Sometimes" : "Never",
+	       iters ? 1e6 * neither / iters : 0, both);
+	EXPECT_LT(0, neither)
+		TH_LOG("0 forbidden outcomes in %llu iterations: store buffering is allowed here and did not show, so the threads did not race",
+		       iters);
 	EXPECT_NE(MMRACE_NONE, r.first_detect_ns);
 }
 

@@ -13,6 +13,9 @@ if [ ${#progs[@]} = 0 ]; then
 	for f in p[0-9]_*; do
 		[ -x "$f" ] && [ "${f%.c}" = "$f" ] && progs+=("$f")
 	done
+	# Every fixed variant's verdict with its witness and its negative
+	# control (after the patterns' own tests).
+	[ -x controls ] && progs+=(controls)
 	# The KUnit suites of the model code (skip without a KUnit kernel).
 	[ -x kunit.sh ] && progs+=(kunit.sh)
 	[ -x fuzz ] && progs+=(fuzz)

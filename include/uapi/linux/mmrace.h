@@ -151,6 +151,10 @@ enum mmrace_p1_shape {
  * @MMRACE_P1_C_LIMIT: the limit in pages at the start of the run
  * @MMRACE_P1_C_BASE: the counter's value at the start of the run, plus the
  *	background charge
+ * @MMRACE_P1_C_OVERLAP: charges that began while another thread's charge
+ *	was in flight (between its read of the counter and its commit or
+ *	refusal): the window every broken variant fails in. A fixed
+ *	variant's zero violations count only when this is above zero.
  * @MMRACE_P1_NR_COUNTERS: number of counters (not a counter)
  */
 enum mmrace_p1_counter {
@@ -166,6 +170,7 @@ enum mmrace_p1_counter {
 	MMRACE_P1_C_BYPASS,
 	MMRACE_P1_C_LIMIT,
 	MMRACE_P1_C_BASE,
+	MMRACE_P1_C_OVERLAP,
 	MMRACE_P1_NR_COUNTERS,
 };
 
@@ -307,6 +312,9 @@ enum mmrace_p3_arg {
  * @MMRACE_P3_C_UNREGISTERS: subscribers unregistered (hlist_del_rcu, then
  *	synchronize_srcu) during the run
  * @MMRACE_P3_C_B_HELD: times thread 0 held B's mutex
+ * @MMRACE_P3_C_UNDONE: ends given, after a start failed with -EAGAIN, to
+ *	subscribers that had started before it in the same walk (the ends
+ *	skip_end loses; zero for skip_end by construction)
  * @MMRACE_P3_NR_COUNTERS: number of counters (not a counter)
  */
 enum mmrace_p3_counter {
@@ -321,6 +329,7 @@ enum mmrace_p3_counter {
 	MMRACE_P3_C_REGISTERS,
 	MMRACE_P3_C_UNREGISTERS,
 	MMRACE_P3_C_B_HELD,
+	MMRACE_P3_C_UNDONE,
 	MMRACE_P3_NR_COUNTERS,
 };
 
@@ -596,7 +605,13 @@ struct mmrace_run {
 
 /* Do not bind the threads to CPUs (let the scheduler place them). */
 #define MMRACE_RUN_UNBOUND	(1ULL << 0)
-#define MMRACE_RUN_FLAGS	(MMRACE_RUN_UNBOUND)
+/*
+ * Stop the run at its first violation (a negative control's run: it needs
+ * one detection, not a rate). Violations found only by the pattern's final
+ * check (counts left raised, imbalances) still count at the end.
+ */
+#define MMRACE_RUN_STOP_ON_DETECT	(1ULL << 1)
+#define MMRACE_RUN_FLAGS	(MMRACE_RUN_UNBOUND | MMRACE_RUN_STOP_ON_DETECT)
 
 /* Largest number of pages one MMRACE_IOC_PIN may pin. */
 #define MMRACE_PIN_MAX_PAGES	512

@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Verdicts that can fail: every fixed variant's check, with a witness that
+ * the racy window opened and a negative control that fails the same check.
+ *
+ * Table-driven in the style of selftests/mm/cow.c, one fixture variant per
+ * row; locktorture's lock_busted idea applied to every pattern. A row
+ * names a fixed variant, its broken counterpart, the arguments both run
+ * with, a budget in the pattern's own unit (charges, reads, invalidations,
+ * litmus iterations, faults) and the witness counters. The test:
+ *
+ * 1. runs the fixed variant until the budget, in runs sized by
+ *    mmrace_next_ms(): no run may count a violation, and every witness
+ *    counter must be above zero over the series (the window the broken
+ *    counterpart fails in opened in this very series; a series whose
+ *    window never opened goes on up to CTL_EXTEND budgets, then fails as
+ *    "window never opened": its zero is no evidence);
+ * 2. runs the broken counterpart, same arguments, same budget, stopping
+ *    at its first violation (MMRACE_RUN_STOP_ON_DETECT): it must fail the
+ *    check, "negative control detected". A check its negative control
+ *    passes cannot fail, and is reported as a failure.
+ *
+ * A budget not reached within the runs' time caps is reported as such,
+ * apart from violations: it says the host was slower than the caps allow,
+ * not that the variant is wrong.
+ *
+ * Budgets on lockdep/KASAN/KCSAN kernels are divided by the row's
+ * debug_div (10 or 100: an operation there costs 10 to 100 times more),
+ * chosen so that the negative control still detects with probability
+ * above 99 %: a control that detects after n units on average misses a
+ * budget B with probability exp(-B/n), below 1 % once B >= 4.6 n. The
+ * test prints B/n for every row ("detections per budget"); the rows'
+ * comments give the measured n.
+ */
+#define _GNU_SOURCE
+#include "kselftest_harness.h"
+#include "mmrace_lib.h"
+
+/* First run of a series; the next ones are sized to the budget left. */
+#define CTL_FIRST_MS		500
+#define CTL_MAX_MS		5000
+#define CTL_MAX_RUNS		60
+/* A fixed series whose window never opened runs on up to this many budgets. */
+#define CTL_EXTEND		4
+#define CTL_MAX_WITNESS		3
+
+FIXTURE(ctl) {
+	int fd;
+	int ncpu;
+	__u64 kflags;
+};
+
+/**
+ * FIXTURE_VARIANT(ctl) - one row: a fixed variant's check and its control
+ * @pattern: the pattern
+ * @fixed: the fixed variant
+ * @broken: its broken counterpart, which must fail the same check
+ * @x86_broken: on x86, the counterpart instead (with @x86_why), where the
+ *	hardware forbids what @broken relies on
+ * @x86_why: why @x86_broken stands in on x86, or NULL
+ * @threads: kernel threads of every run
+ * @threads_per_cpu: instead, this many per online CPU (crowds)
+ * @writers_per_cpu: P2: writer threads per online CPU (0: the default)
+ * @window_ns: the race window of every run
+ * @arg: the pattern's arguments of every run
+ * @unit: counter that counts the budget's unit, or -1 for operations
+ * @unit_name: what @unit counts
+ * @budget: units of the fixed series on a distro kernel
+ * @debug_div: @budget is divided by it on a debug kernel
+ * @sleeping: @budget is divided by 10 on PREEMPT_RT too (a contended
+ *	mutex hands over through the rt_mutex there)
+ * @witness: counters that must be above zero over the fixed series
+ * @nr_witness: entries of @witness
+ */
+FIXTURE_VARIANT(ctl) {
+	__u64 pattern;
+	__u64 fixed;
+	__u64 broken;
+	__u64 x86_broken;
+	const char *x86_why;
+	__u64 threads;
+	unsigned int threads_per_cpu;
+	unsigned int writers_per_cpu;
+	__u64 window_ns;
+	__u64 arg[MMRACE_NR_ARGS];
+	int unit;
+	const char *unit_name;
+	__u64 budget;
+	unsigned int debug_div;
+	bool sleeping;
+	int witness[CTL_MAX_WITNESS];
+	int nr_witness;
+};
+
+/*
+ * P1, headroom shape (one hog asking for more than the headroom, one small
+ * charger that always fits): add_unwind's transient sum refuses the small
+ * charge, a false ENOMEM. At window 0 that is rare (9 in 434,167 charges,
+ * 1 in 15,874 in another run, 6.1 guest), so the natural-rate row keeps
+ * its whole budget on debug kernels; widened, it shows within a few
+ * hundred charges.
+ */
+FIXTURE_VARIANT_ADD(ctl, p1_cmpxchg_headroom) {
+	.pattern = MMRACE_P1_LOCKEDVM,
+	.fixed = MMRACE_P1_CMPXCHG,
+	.broken = MMRACE_P1_ADD_UNWIND,
+	.threads = 2,
+	.arg = { [MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_HEADROOM },
+	.unit = -1,
+	.unit_name = "charges",
+	.budget = 1000000,
+	.debug_div = 1,
+	.witness = { MMRACE_P1_C_OVERLAP },
+	.nr_witness = 1,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p1_cmpxchg_headroom_window) {
+	.pattern = MMRACE_P1_LOCKEDVM,
+	.fixed = MMRACE_P1_CMPXCHG,
+	.broken = MMRACE_P1_ADD_UNWIND,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_HEADROOM },
+	.unit = -1,
+	.unit_name = "charges",
+	.budget = 200000,
+	.debug_div = 10,
+	.witness = { MMRACE_P1_C_OVERLAP },
+	.nr_witness = 1,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p1_mutex_headroom_window) {
+	.pattern = MMRACE_P1_LOCKEDVM,
+	.fixed = MMRACE_P1_MUTEX,
+	.broken = MMRACE_P1_ADD_UNWIND,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_HEADROOM },
+	.unit = -1,
+	.unit_name = "charges",
+	.budget = 200000,
+	.debug_div = 10,
+	.sleeping = true,
+	.witness = { MMRACE_P1_C_OVERLAP },
+	.nr_witness = 1,
+};
+
+/*
+ * P1, contended shape with the window widened (two chargers, room for
+ * one): check_add's two checks pass on the same headroom and both commit.
+ * The one configuration where a mutex variant without its mutex shows.
+ */
+FIXTURE_VARIANT_ADD(ctl, p1_cmpxchg_contended) {
+	.pattern = MMRACE_P1_LOCKEDVM,
+	.fixed = MMRACE_P1_CMPXCHG,
+	.broken = MMRACE_P1_CHECK_ADD,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_CONTENDED },
+	.unit = -1,
+	.unit_name = "charges",
+	.budget = 200000,
+	.debug_div = 10,
+	.witness = { MMRACE_P1_C_OVERLAP, MMRACE_P1_C_RETRIES },
+	.nr_witness = 2,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p1_mutex_contended) {
+	.pattern = MMRACE_P1_LOCKEDVM,
+	.fixed = MMRACE_P1_MUTEX,
+	.broken = MMRACE_P1_CHECK_ADD,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_CONTENDED },
+	.unit = -1,
+	.unit_name = "charges",
+	.budget = 200000,
+	.debug_div = 10,
+	.sleeping = true,
+	.witness = { MMRACE_P1_C_OVERLAP },
+	.nr_witness = 1,
+};
+
+/*
+ * P2, two hot objects: the writer detaches both every cycle, so readers
+ * meet detaches. The witness of the refcount variants is detach_raced
+ * (the detacher found a transient reader reference: v6's 2->1 case), of
+ * rwsem read_detached (a reader found its object detached after the
+ * lookup). v6's race at window 0 shows in its skipped releases and puts
+ * on reused objects.
+ */
+FIXTURE_VARIANT_ADD(ctl, p2_refcnt_fixed) {
+	.pattern = MMRACE_P2_VMALOCK,
+	.fixed = MMRACE_P2_REFCNT_FIXED,
+	.broken = MMRACE_P2_REFCNT_BROKEN,
+	.threads = 2,
+	.arg = { [MMRACE_P2_ARG_OBJECTS] = 2 },
+	.unit = MMRACE_P2_C_READS,
+	.unit_name = "reads",
+	.budget = 10000000,
+	.debug_div = 100,
+	.witness = { MMRACE_P2_C_DETACH_RACED },
+	.nr_witness = 1,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p2_refcnt_fixed_window) {
+	.pattern = MMRACE_P2_VMALOCK,
+	.fixed = MMRACE_P2_REFCNT_FIXED,
+	.broken = MMRACE_P2_REFCNT_BROKEN,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P2_ARG_OBJECTS] = 2 },
+	.unit = MMRACE_P2_C_READS,
+	.unit_name = "reads",
+	.budget = 200000,
+	.debug_div = 10,
+	.witness = { MMRACE_P2_C_DETACH_RACED },
+	.nr_witness = 1,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p2_rwsem) {
+	.pattern = MMRACE_P2_VMALOCK,
+	.fixed = MMRACE_P2_RWSEM,
+	.broken = MMRACE_P2_REFCNT_BROKEN,
+	.threads = 2,
+	.arg = { [MMRACE_P2_ARG_OBJECTS] = 2 },
+	.unit = MMRACE_P2_C_READS,
+	.unit_name = "reads",
+	.budget = 10000000,
+	.debug_div = 100,
+	.witness = { MMRACE_P2_C_READ_DETACHED },
+	.nr_witness = 1,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p2_rwsem_window) {
+	.pattern = MMRACE_P2_VMALOCK,
+	.fixed = MMRACE_P2_RWSEM,
+	.broken = MMRACE_P2_REFCNT_BROKEN,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P2_ARG_OBJECTS] = 2 },
+	.unit = MMRACE_P2_C_READS,
+	.unit_name = "reads",
+	.budget = 100000,
+	.debug_div = 10,
+	.witness = { MMRACE_P2_C_READ_DETACHED },
+	.nr_witness = 1,
+};
+
+/* Readers and writers, three threads per CPU, four objects. */
+FIXTURE_VARIANT_ADD(ctl, p2_refcnt_fixed_crowd) {
+	.pattern = MMRACE_P2_VMALOCK,
+	.fixed = MMRACE_P2_REFCNT_FIXED,
+	.broken = MMRACE_P2_REFCNT_BROKEN,
+	.threads_per_cpu = 3,
+	.writers_per_cpu = 1,
+	.arg = { [MMRACE_P2_ARG_OBJECTS] = 4 },
+	.unit = MMRACE_P2_C_READS,
+	.unit_name = "reads",
+	.budget = 1000000,
+	.debug_div = 10,
+	.witness = { MMRACE_P2_C_DETACH_RACED },
+	.nr_witness = 1,
+};
+
+/*
+ * P3: a failed non-blocking start after an A started. The witness is
+ * undone: ends given after the failure to subscribers that started before
+ * it (the ends skip_end loses); eagain and unregisters show the failure
+ * and the removal paths ran.
+ */
+FIXTURE_VARIANT_ADD(ctl, p3_end_all_started) {
+	.pattern = MMRACE_P3_MMUNOTIF,
+	.fixed = MMRACE_P3_END_ALL_STARTED,
+	.broken = MMRACE_P3_SKIP_END,
+	.threads = 2,
+	.unit = MMRACE_P3_C_INVALIDATIONS,
+	.unit_name = "invalidations",
+	.budget = 1000000,
+	.debug_div = 10,
+	.witness = { MMRACE_P3_C_UNDONE, MMRACE_P3_C_EAGAIN,
+		     MMRACE_P3_C_UNREGISTERS },
+	.nr_witness = 3,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p3_undo_sorted) {
+	.pattern = MMRACE_P3_MMUNOTIF,
+	.fixed = MMRACE_P3_UNDO_SORTED,
+	.broken = MMRACE_P3_SKIP_END,
+	.threads = 2,
+	.unit = MMRACE_P3_C_INVALIDATIONS,
+	.unit_name = "invalidations",
+	.budget = 1000000,
+	.debug_div = 10,
+	.witness = { MMRACE_P3_C_UNDONE, MMRACE_P3_C_EAGAIN,
+		     MMRACE_P3_C_UNREGISTERS },
+	.nr_witness = 3,
+};
+
+/*
+ * P4, the store-buffering litmus: "both" (each side saw the other's
+ * store) is the only outcome that proves the two sides' windows
+ * overlapped; pin_backoff and fork_copy also come from threads taking
+ * turns. Store buffering is allowed on every CPU, and `once` shows it.
+ */
+FIXTURE_VARIANT_ADD(ctl, p4_mb) {
+	.pattern = MMRACE_P4_FORKPIN,
+	.fixed = MMRACE_P4_MB,
+	.broken = MMRACE_P4_ONCE,
+	.threads = 2,
+	.unit = MMRACE_P4_C_ITERATIONS,
+	.unit_name = "iterations",
+	.budget = 10000000,
+	.debug_div = 100,
+	.witness = { MMRACE_P4_C_BOTH },
+	.nr_witness = 1,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p4_after_atomic) {
+	.pattern = MMRACE_P4_FORKPIN,
+	.fixed = MMRACE_P4_AFTER_ATOMIC,
+	.broken = MMRACE_P4_ATOMIC_NOMB,
+	.x86_broken = MMRACE_P4_ONCE,
+	.x86_why = "x86's LOCK prefix is a full barrier: atomic_nomb is allowed by LKMM, forbidden by the hardware; without smp_mb__after_atomic() the machine code is the same (only herd7 can tell them apart), so the control is once",
+	.threads = 2,
+	.unit = MMRACE_P4_C_ITERATIONS,
+	.unit_name = "iterations",
+	.budget = 10000000,
+	.debug_div = 100,
+	.witness = { MMRACE_P4_C_BOTH },
+	.nr_witness = 1,
+};
+
+/*
+ * P5, the model fault queue, no CLONE_VM sibling: hint_only's peek passes,
+ * the owner's exit tears the mm down, the fault runs on it. The witness of
+ * the per-fault checks is aborted_late (mmget_not_zero() refused a fault
+ * that got past the peek or had none: the window hint_only faults in),
+ * of no_check after_kill (faults ran while the owner was dying).
+ */
+FIXTURE_VARIANT_ADD(ctl, p5_mmget) {
+	.pattern = MMRACE_P5_FAULTQ,
+	.fixed = MMRACE_P5_MMGET,
+	.broken = MMRACE_P5_HINT_ONLY,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_NO },
+	.unit = MMRACE_P5_C_SUBMITTED,
+	.unit_name = "faults",
+	.budget = 1000000,
+	.debug_div = 10,
+	.witness = { MMRACE_P5_C_ABORTED_LATE },
+	.nr_witness = 1,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p5_racy_check) {
+	.pattern = MMRACE_P5_FAULTQ,
+	.fixed = MMRACE_P5_RACY_CHECK,
+	.broken = MMRACE_P5_HINT_ONLY,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_NO },
+	.unit = MMRACE_P5_C_SUBMITTED,
+	.unit_name = "faults",
+	.budget = 1000000,
+	.debug_div = 10,
+	.witness = { MMRACE_P5_C_ABORTED_LATE },
+	.nr_witness = 1,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p5_no_check) {
+	.pattern = MMRACE_P5_FAULTQ,
+	.fixed = MMRACE_P5_NO_CHECK,
+	.broken = MMRACE_P5_HINT_ONLY,
+	.threads = 2,
+	.window_ns = 2000,
+	.arg = { [MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_NO },
+	.unit = MMRACE_P5_C_SUBMITTED,
+	.unit_name = "faults",
+	.budget = 1000000,
+	.debug_div = 10,
+	.witness = { MMRACE_P5_C_AFTER_KILL },
+	.nr_witness = 1,
+};
+
+/*
+ * P5 with a CLONE_VM sibling keeping the mm alive past the owner's death:
+ * owner_check drops faults the mm still wants (false_abort); the witness
+ * is after_kill (faults the fixed variant handled after the owner died).
+ */
+FIXTURE_VARIANT_ADD(ctl, p5_mmget_shared) {
+	.pattern = MMRACE_P5_FAULTQ,
+	.fixed = MMRACE_P5_MMGET,
+	.broken = MMRACE_P5_OWNER_CHECK,
+	.threads = 2,
+	.arg = { [MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_YES },
+	.unit = MMRACE_P5_C_SUBMITTED,
+	.unit_name = "faults",
+	.budget = 1000000,
+	.debug_div = 10,
+	.witness = { MMRACE_P5_C_AFTER_KILL },
+	.nr_witness = 1,
+};
+
+FIXTURE_SETUP(ctl)
+{
+	struct mmrace_info info = { 0 };
+
+	self->fd = mmrace_open();
+	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	self->ncpu = info.online_cpus;
+	self->kflags = info.kernel_flags;
+}
+
+FIXTURE_TEARDOWN(ctl)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* A series: its counters summed (maxima for MMRACE_DF_MAX counters). */
+struct ctl_sum {
+	__u64 runs;
+	__u64 units;
+	__u64 violations;
+	/* Units done when the first violation showed (interpolated). */
+	__u64 detect_units;
+	double elapsed_s;
+	struct mmrace_run total;
+};
+
+static __u64 ctl_units(const FIXTURE_VARIANT(ctl) *v,
+		       const struct mmrace_run *r)
+{
+	return v->unit < 0 ? r->ops : r->counters[v->unit];
+}
+
+static bool ctl_witnessed(const FIXTURE_VARIANT(ctl) *v,
+			  const struct ctl_sum *s)
+{
+	int i;
+
+	for (i = 0; i < v->nr_witness; i++)
+		if (!s->total.counters[v->witness[i]])
+			return false;
+	return true;
+}
+
+static void ctl_add(int fd, const struct mmrace_run *r, struct ctl_sum *s)
+{
+	struct mmrace_describe d;
+	__u64 c;
+
+	s->total.nr_counters = r->nr_counters;
+	s->total.ops += r->ops;
+	for (c = 0; c < r->nr_counters && c < MMRACE_MAX_COUNTERS; c++) {
+		if (!mmrace_describe(fd, r->pattern, MMRACE_NONE, c, &d) &&
+		    (d.flags & MMRACE_DF_MAX)) {
+			if (r->counters[c] > s->total.counters[c])
+				s->total.counters[c] = r->counters[c];
+		} else {
+			s->total.counters[c] += r->counters[c];
+		}
+	}
+}
+
+/*
+ * Runs of @variant until @want units; a negative control (@control) stops
+ * at its first violation, a fixed series goes on while its witnesses are
+ * zero, up to CTL_EXTEND budgets. Returns 0 or a run's -errno.
+ */
+static int ctl_series(struct __test_metadata *_metadata, int fd, int ncpu,
+		      const FIXTURE_VARIANT(ctl) *v, __u64 variant,
+		      __u64 want, bool control, struct ctl_sum *s)
+{
+	__u64 units, last_units = 0, last_ns = 0;
+	struct mmrace_run r;
+	char buf[1024];
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	mmrace_run_init(&s->total, v->pattern, variant);
+	while (s->runs < CTL_MAX_RUNS) {
+		if (control && (s->violations || s->units >= want))
+			break;
+		if (!control && s->units >= want &&
+		    (ctl_witnessed(v, s) || s->units >= want * CTL_EXTEND))
+			break;
+		mmrace_run_init(&r, v->pattern, variant);
+		r.threads = v->threads_per_cpu ? v->threads_per_cpu * ncpu :
+						 v->threads;
+		r.window_ns = v->window_ns;
+		memcpy(r.arg, v->arg, sizeof(r.arg));
+		if (v->writers_per_cpu)
+			r.arg[MMRACE_P2_ARG_WRITERS] = v->writers_per_cpu * ncpu;
+		r.flags = control ? MMRACE_RUN_STOP_ON_DETECT : 0;
+		r.duration_ms = mmrace_next_ms(want, s->units, last_units,
+					       last_ns, CTL_FIRST_MS,
+					       CTL_MAX_MS);
+		ret = mmrace_run(fd, &r);
+		if (ret)
+			return ret;
+		s->runs++;
+		s->elapsed_s += r.elapsed_ns / 1e9;
+		units = ctl_units(v, &r);
+		last_units = units;
+		last_ns = r.elapsed_ns;
+		if (r.violations && !s->violations)
+			s->detect_units = s->units + (r.elapsed_ns ?
+				(__u64)((double)units * r.first_detect_ns /
+					r.elapsed_ns) : units);
+		s->units += units;
+		s->violations += r.violations;
+		ctl_add(fd, &r, s);
+		if (r.violations && !control)
+			TH_LOG("violation in run %llu (seed %llu): %s", s->runs,
+			       r.seed, mmrace_counters_str(fd, &r, buf,
+							   sizeof(buf)));
+	}
+	return 0;
+}
+
+static __u64 ctl_budget(struct __test_metadata *_metadata,
+			const FIXTURE_VARIANT(ctl) *v, int fd, __u64 kflags)
+{
+	__u64 want = v->budget;
+
+	if (mmrace_debug_kernel(fd)) {
+		want /= v->debug_div;
+		TH_LOG("debug kernel: budget %llu / %u", v->budget,
+		       v->debug_div);
+	} else if (v->sleeping && (kflags & MMRACE_KF_PREEMPT_RT)) {
+		want /= MMRACE_DEBUG_DIV;
+		TH_LOG("PREEMPT_RT, a contended mutex: budget %llu / %d",
+		       v->budget, MMRACE_DEBUG_DIV);
+	}
+	return want;
+}
+
+TEST_F_TIMEOUT(ctl, verdict, 600)
+{
+	__u64 want = ctl_budget(_metadata, variant, self->fd, self->kflags);
+	__u64 broken = variant->broken;
+	char fname[MMRACE_NAME_LEN], bname[MMRACE_NAME_LEN], buf[1024];
+	struct ctl_sum s, n;
+	int i;
+
+	if (self->ncpu < 2)
+		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
+#if defined(__x86_64__) || defined(__i386__)
+	if (variant->x86_why) {
+		broken = variant->x86_broken;
+		TH_LOG("%s", variant->x86_why);
+	}
+#endif
+	mmrace_variant_name(self->fd, variant->pattern, variant->fixed, fname,
+			    sizeof(fname));
+	mmrace_variant_name(self->fd, variant->pattern, broken, bname,
+			    sizeof(bname));
+
+	/* 1. The fixed variant: zero violations, and the window opened. */
+	ASSERT_EQ(0, ctl_series(_metadata, self->fd, self->ncpu, variant,
+				variant->fixed, want, false, &s));
+	TH_LOG("%s: %llu runs, %.1f s, %llu %s (budget %llu), %llu violations: %s",
+	       fname, s.runs, s.elapsed_s, s.units, variant->unit_name, want,
+	       s.violations, mmrace_counters_str(self->fd, &s.total, buf,
+						 sizeof(buf)));
+	EXPECT_EQ(0, s.violations);
+	EXPECT_LE(want, s.units)
+		TH_LOG("budget not reached: %llu of %llu %s in %llu runs (the host ran slower than the runs' time caps; not a violation)",
+		       s.units, want, variant->unit_name, s.runs);
+	for (i = 0; i < variant->nr_witness; i++) {
+		struct mmrace_describe d;
+
+		mmrace_describe(self->fd, variant->pattern, MMRACE_NONE,
+				variant->witness[i], &d);
+		EXPECT_LT(0, s.total.counters[variant->witness[i]])
+			TH_LOG("window never opened: witness %s stayed 0 over %llu %s; this zero is no evidence",
+			       d.name, s.units, variant->unit_name);
+	}
+
+	/* 2. The negative control: the same check must fail. */
+	ASSERT_EQ(0, ctl_series(_metadata, self->fd, self->ncpu, variant,
+				broken, want, true, &n));
+	if (n.violations) {
+		TH_LOG("negative control detected: %s failed the check after %llu of %llu %s (%.3f %% of the budget, %.1f s; %.1f detections per budget): %s",
+		       bname, n.detect_units, want, variant->unit_name,
+		       100.0 * n.detect_units / want, n.elapsed_s,
+		       n.detect_units ? (double)want / n.detect_units : 0,
+		       mmrace_counters_str(self->fd, &n.total, buf,
+					   sizeof(buf)));
+	}
+	EXPECT_LT(0, n.violations)
+		TH_LOG("negative control passed: %s showed no violation in %llu %s; the check of %s cannot fail",
+		       bname, n.units, variant->unit_name, fname);
+}
+
+TEST_HARNESS_MAIN
