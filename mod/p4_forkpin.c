@@ -5,14 +5,24 @@
  *
  * Seed: "mm: Do early cow for pinned pages during fork()" (LKML, September
  * 2020) and the ordering discussion that followed. GUP-fast marks the mm as
- * pinning and raises the page's pin count, then re-reads the PTE; fork
- * write-protects the PTE, then reads the pin count and the mm flag. Each side
- * stores, then loads what the other stored: the store-buffering shape. With
- * a full barrier between the store and the load on both sides, at least one
- * side sees the other (GUP-fast backs off to the slow path, which breaks
- * COW, or fork copies the page for the child). Without one, both can read
- * the old values: the pin succeeds on a page fork then shares with the
- * child, and the parent's next write moves it away from the pinned page.
+ * pinning and raises the page's pin count, then re-reads the PTE; the other
+ * side write-protects the PTE, then reads the pin count and the mm flag.
+ * Each side stores, then loads what the other stored: the store-buffering
+ * shape. With a full barrier between the store and the load on both sides,
+ * at least one side sees the other (GUP-fast backs off to the slow path,
+ * which breaks COW, or the page is copied). Without one, both can read the
+ * old values: the pin succeeds on a page that is then shared, and the
+ * parent's next write moves it away from the pinned page. The variants
+ * once, mb, after_atomic and atomic_nomb are that shape as the
+ * anon-exclusive share path has it since 6.1 (KSM and migration:
+ * folio_try_share_anon_rmap(), 088b8aa537c2).
+ *
+ * Fork itself is protected differently (57efa1fe5957, 5.13): it copies the
+ * page tables inside mm->write_protect_seq's write section, under
+ * mmap_write_lock, and reads the pin count before it write-protects the
+ * PTE; GUP-fast reads the sequence before it pins and backs off when it
+ * changed. The variants seqcount and seqcount_noretry model that protocol;
+ * without the re-check the race needs no reordering at all.
  *
  * Threads run in pairs bound to different CPUs: even threads are the pin
  * side, odd ones the fork side. For every iteration the pair meets at a
@@ -31,6 +41,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include "mmrace.h"
 
@@ -50,6 +61,9 @@ struct p4_cell {
 	unsigned long has_pinned ____cacheline_aligned;
 	atomic_t ref ____cacheline_aligned;
 	unsigned long pte ____cacheline_aligned;
+	/* seqcount variants: mm->write_protect_seq, and the PTE's lock. */
+	unsigned long seq ____cacheline_aligned;
+	spinlock_t ptl;
 	/* Results: written by their side, read after the next rendezvous. */
 	int r_pin_wp;
 	int r_fork_flag;
@@ -102,10 +116,45 @@ static bool p4_rendezvous(struct mmrace_thread *t, struct p4_pair *pair,
 	return true;
 }
 
+/*
+ * GUP-fast with FOLL_PIN as lockless_pages_from_mm() does it since
+ * 57efa1fe5957: read mm->write_protect_seq (odd: fork is copying, back
+ * off), check the PTE is writable, mark the mm and pin, re-check the PTE,
+ * then (@retry) back off when the sequence moved. Returns true when
+ * GUP-fast backs off to the slow path (which takes mmap_lock and waits
+ * for fork). The unpin of a back-off is left out: a stale pin count only
+ * makes fork copy once more, harmless.
+ */
+static bool p4_gup_fast_seq(struct p4_cell *c, bool retry)
+{
+	/* raw_read_seqcount(): the load, then smp_rmb(). */
+	unsigned long seq = smp_load_acquire(&c->seq);
+
+	if (seq & 1)
+		return true;
+	if (READ_ONCE(c->pte))
+		return true;
+	WRITE_ONCE(c->has_pinned, 1);
+	atomic_inc(&c->ref);
+	/* try_grab_folio_fast(): pairs with fork's page-table lock. */
+	smp_mb__after_atomic();
+	if (READ_ONCE(c->pte))
+		return true;
+	if (!retry)
+		return false;
+	/* read_seqcount_retry(): smp_rmb(), then the load. */
+	smp_rmb();
+	return READ_ONCE(c->seq) != seq;
+}
+
 /* GUP-fast's side: mark the mm, take the pin, re-read the PTE. */
 static void p4_pin_side(unsigned int variant, struct p4_cell *c)
 {
 	switch (variant) {
+	case MMRACE_P4_SEQCOUNT:
+	case MMRACE_P4_SEQCOUNT_NORETRY:
+		c->r_pin_wp = p4_gup_fast_seq(c, variant == MMRACE_P4_SEQCOUNT);
+		break;
 	case MMRACE_P4_ONCE:
 		WRITE_ONCE(c->has_pinned, 1);
 		atomic_set(&c->ref, 1);
@@ -136,9 +185,38 @@ static void p4_pin_side(unsigned int variant, struct p4_cell *c)
 	}
 }
 
+/*
+ * copy_page_range() on a COW mapping since 57efa1fe5957: inside the write
+ * section of mm->write_protect_seq (under mmap_write_lock, which a real
+ * GUP-fast does not take), copy_present_pte() under the page-table lock
+ * asks whether the page may be pinned (mm flag, then pin count), then
+ * write-protects the parent's PTE. On x86 the lock's LOCK-prefixed
+ * acquire also orders the sequence's store before the pin-count load;
+ * the kernel memory model does not promise that of a lock acquire.
+ */
+static void p4_fork_seq(struct p4_cell *c)
+{
+	/* raw_write_seqcount_begin(): the increment, then smp_wmb(). */
+	WRITE_ONCE(c->seq, c->seq + 1);
+	smp_wmb();
+	spin_lock(&c->ptl);
+	c->r_fork_flag = !!READ_ONCE(c->has_pinned);
+	c->r_fork_ref = atomic_read(&c->ref);
+	WRITE_ONCE(c->pte, 1);
+	spin_unlock(&c->ptl);
+	/* raw_write_seqcount_end(): smp_wmb(), then the increment. */
+	smp_wmb();
+	WRITE_ONCE(c->seq, c->seq + 1);
+}
+
 /* Fork's side: write-protect, then ask whether the page may be pinned. */
 static void p4_fork_side(unsigned int variant, struct p4_cell *c)
 {
+	if (variant == MMRACE_P4_SEQCOUNT ||
+	    variant == MMRACE_P4_SEQCOUNT_NORETRY) {
+		p4_fork_seq(c);
+		return;
+	}
 	WRITE_ONCE(c->pte, 1);
 	if (variant != MMRACE_P4_ONCE)
 		/* The share path's barrier; pairs with the pin side's. */
@@ -169,6 +247,7 @@ static void p4_tally(struct mmrace_thread *t, struct p4_cell *c)
 	c->has_pinned = 0;
 	atomic_set(&c->ref, 0);
 	c->pte = 0;
+	c->seq = 0;
 	c->r_pin_wp = 0;
 	c->r_fork_flag = 0;
 	c->r_fork_ref = 0;
@@ -177,6 +256,7 @@ static void p4_tally(struct mmrace_thread *t, struct p4_cell *c)
 static int p4_prepare(struct mmrace_ctx *ctx)
 {
 	struct p4_state *p;
+	unsigned int i, j;
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
@@ -187,6 +267,9 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 		kfree(p);
 		return -ENOMEM;
 	}
+	for (i = 0; i < p->nr_pairs; i++)
+		for (j = 0; j < P4_CELLS; j++)
+			spin_lock_init(&p->pairs[i].cells[j].ptl);
 	ctx->priv = p;
 	return 0;
 }
@@ -234,10 +317,14 @@ static const struct mmrace_variant p4_variants[] = {
 		MMRACE_DF_BROKEN },
 	[MMRACE_P4_MB] = { "mb", "smp_mb() on both sides (SB forbidden)", 0 },
 	[MMRACE_P4_AFTER_ATOMIC] = { "after_atomic",
-		"void atomics + smp_mb__after_atomic() / smp_mb() (6.0+)", 0 },
+		"share path: void atomics + smp_mb__after_atomic() (6.1+)", 0 },
 	[MMRACE_P4_ATOMIC_NOMB] = { "atomic_nomb",
-		"void atomics, no smp_mb__after_atomic() (LKMM: allowed)",
+		"no smp_mb__after_atomic(): LKMM allows, x86 forbids",
 		MMRACE_DF_BROKEN },
+	[MMRACE_P4_SEQCOUNT] = { "seqcount",
+		"fork in write_protect_seq, GUP-fast re-checks it (5.13+)", 0 },
+	[MMRACE_P4_SEQCOUNT_NORETRY] = { "seqcount_noretry",
+		"GUP-fast without the sequence re-check", MMRACE_DF_BROKEN },
 };
 
 static const struct mmrace_counter_desc p4_counters[] = {
@@ -273,4 +360,4 @@ const struct mmrace_pattern mmrace_p4_forkpin = {
 };
 
 MODULE_INFO(pattern,
-	    "p4_forkpin: once(broken) mb after_atomic atomic_nomb(broken); real pins through MMRACE_IOC_PIN");
+	    "p4_forkpin: once(broken) mb after_atomic atomic_nomb(broken) seqcount seqcount_noretry(broken); real pins through MMRACE_IOC_PIN");

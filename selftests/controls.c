@@ -332,6 +332,25 @@ FIXTURE_VARIANT_ADD(ctl, p4_after_atomic) {
 };
 
 /*
+ * P4, fork as the kernel protects it (mm->write_protect_seq): GUP-fast
+ * without the sequence re-check shares a pinned page by a plain
+ * interleaving (fork reads the pin count before the pin lands and
+ * write-protects the PTE after GUP-fast re-checked it).
+ */
+FIXTURE_VARIANT_ADD(ctl, p4_seqcount) {
+	.pattern = MMRACE_P4_FORKPIN,
+	.fixed = MMRACE_P4_SEQCOUNT,
+	.broken = MMRACE_P4_SEQCOUNT_NORETRY,
+	.threads = 2,
+	.unit = MMRACE_P4_C_ITERATIONS,
+	.unit_name = "iterations",
+	.budget = 10000000,
+	.debug_div = 100,
+	.witness = { MMRACE_P4_C_BOTH },
+	.nr_witness = 1,
+};
+
+/*
  * P5, the model fault queue, no CLONE_VM sibling: hint_only's peek passes,
  * the owner's exit tears the mm down, the fault runs on it. The witness of
  * the per-fault checks is aborted_late (mmget_not_zero() refused a fault

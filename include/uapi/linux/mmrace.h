@@ -372,11 +372,22 @@ enum mmrace_base_counter {
  * @MMRACE_P4_MB: smp_mb() between the store and the load on both sides
  *	(SB+fencembonceonces: forbidden)
  * @MMRACE_P4_AFTER_ATOMIC: the pin side sets the flag and raises the
- *	reference with void atomics and smp_mb__after_atomic(), the fork side
- *	uses smp_mb() (what the kernel does since 6.0)
+ *	reference with void atomics and smp_mb__after_atomic(), the other
+ *	side uses smp_mb(): the anon-exclusive share path (KSM, migration:
+ *	folio_try_share_anon_rmap() against GUP-fast, 088b8aa537c2, 6.1)
  * @MMRACE_P4_ATOMIC_NOMB: the same void atomics without
- *	smp_mb__after_atomic() (broken by the kernel memory model; on x86 the
- *	LOCK prefix is a full barrier, so it does not show there)
+ *	smp_mb__after_atomic() (allowed by the kernel memory model; on x86
+ *	the LOCK prefix is a full barrier, so the hardware forbids it there
+ *	and it is no negative control there)
+ * @MMRACE_P4_SEQCOUNT: fork as the kernel does it (57efa1fe5957, 5.13):
+ *	copy_page_range() inside mm->write_protect_seq's write section
+ *	checks the pin count under the page-table lock, then write-protects
+ *	the PTE; GUP-fast reads the sequence before (odd: back off), pins,
+ *	re-checks the PTE and backs off when the sequence changed
+ * @MMRACE_P4_SEQCOUNT_NORETRY: the same GUP-fast without the sequence
+ *	re-check (broken: fork reads "not pinned", the pin lands and the
+ *	PTE re-check still sees it writable, then fork write-protects it: a
+ *	plain interleaving, no reordering needed)
  * @MMRACE_P4_NR_VARIANTS: number of variants (not a variant)
  */
 enum mmrace_p4_variant {
@@ -384,6 +395,8 @@ enum mmrace_p4_variant {
 	MMRACE_P4_MB,
 	MMRACE_P4_AFTER_ATOMIC,
 	MMRACE_P4_ATOMIC_NOMB,
+	MMRACE_P4_SEQCOUNT,
+	MMRACE_P4_SEQCOUNT_NORETRY,
 	MMRACE_P4_NR_VARIANTS,
 };
 
