@@ -138,6 +138,18 @@ static void p2_shadow_release(struct p2_read *r)
 	r->shadow_held--;
 }
 
+/*
+ * Whether a reader's put lands on another life of its object: freed (the
+ * detacher did not wait for the reader) or freed and reused since the
+ * reader took its reference. Read before the decrement, while the
+ * reference still holds a correct detacher off.
+ */
+static bool p2_put_stale(const struct p2_obj *obj, const struct p2_read *r)
+{
+	return READ_ONCE(obj->gen) != r->gen ||
+	       atomic_read(&obj->sh_state) == P2_SH_FREE;
+}
+
 /* Merged put: lockdep release first, then the reference, then the wake. */
 static void p2_put_fixed(struct mmrace_thread *t, struct p2_read *r)
 {
@@ -147,7 +159,7 @@ static void p2_put_fixed(struct mmrace_thread *t, struct p2_read *r)
 
 	rwsem_release(p2_dep_map(obj), _RET_IP_);
 	p2_shadow_release(r);
-	if (READ_ONCE(obj->gen) != r->gen)
+	if (p2_put_stale(obj, r))
 		mmrace_violation(t, MMRACE_P2_C_STALE_PUT, 1);
 	cnt = atomic_dec_return(&obj->refcnt);
 	/* Legal here: the detacher found our reference gone, or waits. */
@@ -168,7 +180,7 @@ static void p2_put_v6(struct mmrace_thread *t, struct p2_read *r)
 	struct p2_obj *obj = r->obj;
 	int cnt;
 
-	if (READ_ONCE(obj->gen) != r->gen)
+	if (p2_put_stale(obj, r))
 		mmrace_violation(t, MMRACE_P2_C_STALE_PUT, 1);
 	cnt = atomic_dec_return(&obj->refcnt);
 	if (cnt) {

@@ -229,8 +229,9 @@ enum mmrace_p2_arg {
  *	(legal once the detacher checks for it; in v6 it skips the release)
  * @MMRACE_P2_C_LOCKDEP_IMBALANCE: read acquisitions without their release
  *	in the shadow lockdep map (violation)
- * @MMRACE_P2_C_STALE_PUT: the object was freed and reused while a reader
- *	held a reference; its put lands on the next life (violation)
+ * @MMRACE_P2_C_STALE_PUT: the object was freed, or freed and reused,
+ *	while a reader held a reference; its put lands on a dead object or
+ *	the next life (violation)
  * @MMRACE_P2_C_WRITER_TIMEOUT: a writer waited over a second for readers
  *	(violation)
  * @MMRACE_P2_C_LOCK_BYTES: bytes of lock state per object in this variant
