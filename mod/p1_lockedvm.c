@@ -56,6 +56,8 @@ struct p1_state {
 	s64 need;
 	unsigned int nr_hogs;
 	unsigned int nr_small;
+	/* The variant the hogs charge with (mixed chargers). */
+	unsigned int hog_variant;
 	bool flipper;
 	u64 target;
 	u64 shape;
@@ -114,14 +116,14 @@ static void p1_transient(struct mmrace_thread *t)
 	t->cnt[MMRACE_P1_C_TRANSIENT]++;
 }
 
-/* Charge @n pages against @limit the variant's way: 0 or -ENOMEM. */
-static int p1_charge(struct mmrace_thread *t, struct p1_state *p, s64 n,
-		     s64 limit)
+/* Charge @n pages against @limit @variant's way: 0 or -ENOMEM. */
+static int p1_charge(struct mmrace_thread *t, struct p1_state *p,
+		     unsigned int variant, s64 n, s64 limit)
 {
 	atomic64_t *c = p->ctr;
 	s64 cur, new;
 
-	switch (t->ctx->variant) {
+	switch (variant) {
 	case MMRACE_P1_MUTEX:
 		if (p->target == MMRACE_P1_TARGET_LOCKED_VM)
 			return p1_account_locked_vm(t->ctx, n, true);
@@ -181,9 +183,10 @@ static int p1_charge(struct mmrace_thread *t, struct p1_state *p, s64 n,
 	return -EINVAL;
 }
 
-static void p1_uncharge(struct mmrace_thread *t, struct p1_state *p, s64 n)
+static void p1_uncharge(struct mmrace_thread *t, struct p1_state *p,
+			unsigned int variant, s64 n)
 {
-	switch (t->ctx->variant) {
+	switch (variant) {
 	case MMRACE_P1_MUTEX:
 		if (p->target == MMRACE_P1_TARGET_LOCKED_VM) {
 			p1_account_locked_vm(t->ctx, n, false);
@@ -223,6 +226,7 @@ static int p1_op(struct mmrace_thread *t)
 	struct mmrace_ctx *ctx = t->ctx;
 	struct p1_state *p = ctx->priv;
 	enum p1_role role = p1_role(p, t);
+	unsigned int variant;
 	s64 n, limit, held;
 	int ret;
 
@@ -230,11 +234,12 @@ static int p1_op(struct mmrace_thread *t)
 		return p1_flip(t, p);
 
 	n = role == P1_HOG ? p->hog : p->small;
+	variant = role == P1_HOG ? p->hog_variant : ctx->variant;
 	limit = p1_limit(ctx, p);
 	/* The witness: another charge is in flight beside this one. */
 	if (atomic_inc_return(&p->inflight) > 1)
 		t->cnt[MMRACE_P1_C_OVERLAP]++;
-	ret = p1_charge(t, p, n, limit);
+	ret = p1_charge(t, p, variant, n, limit);
 	atomic_dec(&p->inflight);
 	if (ret) {
 		t->cnt[MMRACE_P1_C_ENOMEM]++;
@@ -258,7 +263,7 @@ static int p1_op(struct mmrace_thread *t)
 	 */
 	mmrace_window(t);
 	atomic64_sub(n, &p->committed);
-	p1_uncharge(t, p, n);
+	p1_uncharge(t, p, variant, n);
 	return 0;
 }
 
@@ -272,8 +277,11 @@ static int p1_check_args(struct mmrace_ctx *ctx, struct p1_state *p)
 		p->shape = ctx->variant == MMRACE_P1_CHECK_ADD ?
 			   MMRACE_P1_SHAPE_CONTENDED : MMRACE_P1_SHAPE_HEADROOM;
 	if (p->target > MMRACE_P1_TARGET_LOCKED_VM ||
-	    p->shape > MMRACE_P1_SHAPE_CONTENDED)
+	    p->shape > MMRACE_P1_SHAPE_CONTENDED ||
+	    arg[MMRACE_P1_ARG_HOG_VARIANT] > MMRACE_P1_NR_VARIANTS)
 		return -EINVAL;
+	p->hog_variant = arg[MMRACE_P1_ARG_HOG_VARIANT] ?
+			 arg[MMRACE_P1_ARG_HOG_VARIANT] - 1 : ctx->variant;
 	if (arg[MMRACE_P1_ARG_LIMIT] > P1_MAX_PAGES ||
 	    arg[MMRACE_P1_ARG_LIMIT2] > P1_MAX_PAGES ||
 	    arg[MMRACE_P1_ARG_NR_HOGS] > ctx->nr_threads ||
@@ -292,11 +300,14 @@ static int p1_check_args(struct mmrace_ctx *ctx, struct p1_state *p)
 		}
 	}
 	if (p->target == MMRACE_P1_TARGET_LOCKED_VM &&
-	    ctx->variant != MMRACE_P1_MUTEX) {
+	    (ctx->variant != MMRACE_P1_MUTEX ||
+	     p->hog_variant != MMRACE_P1_MUTEX)) {
 		pr_err("p1: mm->locked_vm is only charged under mmap_write_lock (variant mutex)\n");
 		return -EINVAL;
 	}
-	if (p->shape == MMRACE_P1_SHAPE_CONTENDED && arg[MMRACE_P1_ARG_NR_HOGS])
+	/* The contended shape has no hogs to charge another way. */
+	if (p->shape == MMRACE_P1_SHAPE_CONTENDED &&
+	    (arg[MMRACE_P1_ARG_NR_HOGS] || arg[MMRACE_P1_ARG_HOG_VARIANT]))
 		return -EINVAL;
 	return 0;
 }
@@ -476,7 +487,7 @@ const struct mmrace_pattern mmrace_p1_lockedvm = {
 	.counters = p1_counters,
 	.nr_counters = ARRAY_SIZE(p1_counters),
 	.min_threads = 1,	/* contended shape only; headroom needs two */
-	.nr_args = MMRACE_P1_ARG_SMALL + 1,
+	.nr_args = MMRACE_P1_ARG_HOG_VARIANT + 1,
 	.prepare = p1_prepare,
 	.op = p1_op,
 	.finish = p1_finish,

@@ -172,6 +172,37 @@ TEST_F_TIMEOUT(p1, check_add_overshoots, 120)
  */
 
 /*
+ * Mixed chargers on one counter: cmpxchg is correct only when every
+ * charger of the counter is. Small cmpxchg chargers beside an add_unwind
+ * hog (ib_umem_get()'s way on mm->pinned_vm) see the hog's transient sum
+ * and get false ENOMEMs; beside a cmpxchg hog they get none (the same
+ * budget, the same window).
+ */
+TEST_F_TIMEOUT(p1, mixed_chargers, 120)
+{
+	__u64 hogs[] = { MMRACE_P1_ADD_UNWIND, MMRACE_P1_CMPXCHG };
+	struct mmrace_run r;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_HEADROOM,
+			 P1_WINDOW_NS, P1_BROKEN_OPS);
+		r.arg[MMRACE_P1_ARG_HOG_VARIANT] = hogs[i] + 1;
+		ASSERT_EQ(0, mmrace_run(self->fd, &r));
+		TH_LOG("cmpxchg smalls, %s hog:", p1_name(self->fd, hogs[i]));
+		p1_log(_metadata, self->fd, &r);
+		EXPECT_EQ(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
+		EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
+		EXPECT_LT(0, r.counters[MMRACE_P1_C_OVERLAP]);
+		if (i == 0) {
+			EXPECT_LT(0, r.counters[MMRACE_P1_C_FALSE_ENOMEM]);
+		} else {
+			EXPECT_EQ(0, r.counters[MMRACE_P1_C_FALSE_ENOMEM]);
+		}
+	}
+}
+
+/*
  * precheck_add: the pre-check keeps a hog that cannot fit off the counter,
  * so the headroom shape sees no false ENOMEM; the speculative add still
  * shows a transient above the limit in the contended shape.
@@ -353,7 +384,7 @@ static void *p1_flip_rlimit(void *arg)
 	struct timespec ts = { 0, 20000 };
 
 	while (!f->stop) {
-		p1_set_memlock_pages(f->flips & 1 ? P1_RLIMIT_PAGES :
+		p1_set_memlock_pages(f->flips & 1 ? 3 * P1_RLIMIT_PAGES / 2 :
 				     2 * P1_RLIMIT_PAGES);
 		f->flips++;
 		nanosleep(&ts, NULL);
@@ -363,12 +394,12 @@ static void *p1_flip_rlimit(void *arg)
 
 /*
  * RLIMIT_MEMLOCK changes under the kernel threads (the seed's caveat):
- * this thread flips it between P1_RLIMIT_PAGES and twice that while two
+ * this thread flips it between 1.5 and 2 times P1_RLIMIT_PAGES while two
  * chargers charge P1_RLIMIT_PAGES + 1 pages each (the size fixed here,
- * not derived from whichever limit the run's start read): none fits the
- * lower limit, one the higher, two never. cmpxchg stays at or below the
- * highest limit a charge read; check_add, the negative control, overshoots
- * it.
+ * not derived from whichever limit the run's start read): one fits either
+ * limit, two never. cmpxchg stays at or below the highest limit a charge
+ * read; check_add, the negative control, overshoots it within the same
+ * budget (a 10 us window: with 2 us, 2 * 10^5 charges once showed none).
  */
 TEST_F_TIMEOUT(p1, real_rlimit_changes_mid_run, 300)
 {
@@ -385,10 +416,9 @@ TEST_F_TIMEOUT(p1, real_rlimit_changes_mid_run, 300)
 		ASSERT_EQ(0, pthread_create(&th, NULL, p1_flip_rlimit, &f));
 		mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, v[i]);
 		r.threads = 2;
-		r.iterations = i ? P1_BROKEN_OPS :
-			       mmrace_budget(self->fd, P1_FIXED_OPS);
+		r.iterations = mmrace_budget(self->fd, P1_FIXED_OPS);
 		r.duration_ms = 30000;
-		r.window_ns = P1_WINDOW_NS;
+		r.window_ns = 5 * P1_WINDOW_NS;
 		r.flags = i ? MMRACE_RUN_STOP_ON_DETECT : 0;
 		r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_PINNED_VM;
 		r.arg[MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_CONTENDED;
@@ -460,6 +490,14 @@ TEST_F(p1, bad_args)
 
 	p1_model(&r, MMRACE_P1_CMPXCHG, 0, 0, 1000);
 	r.arg[MMRACE_P1_ARG_SMALL] = 1ULL << 40;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+
+	/* No such hog variant; hogs only in the headroom shape. */
+	p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_HEADROOM, 0, 1000);
+	r.arg[MMRACE_P1_ARG_HOG_VARIANT] = MMRACE_P1_NR_VARIANTS + 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p1_model(&r, MMRACE_P1_CMPXCHG, MMRACE_P1_SHAPE_CONTENDED, 0, 1000);
+	r.arg[MMRACE_P1_ARG_HOG_VARIANT] = MMRACE_P1_ADD_UNWIND + 1;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
 
 	/* One thread cannot race. */

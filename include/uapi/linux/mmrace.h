@@ -86,6 +86,12 @@ enum mmrace_p1_variant {
  * @MMRACE_P1_ARG_NR_HOGS: threads that ask for more than the headroom
  *	(0: one hog)
  * @MMRACE_P1_ARG_SMALL: pages each small charge asks for (0: 1)
+ * @MMRACE_P1_ARG_HOG_VARIANT: the hogs charge the way of variant
+ *	@MMRACE_P1_ARG_HOG_VARIANT - 1 (0: the run's variant), as two
+ *	kernel paths charging one counter each their own way do (on
+ *	mm->pinned_vm ib_umem_get() adds and unwinds while io_uring adds
+ *	without a check; the cmpxchg loops of io_uring and net run on
+ *	user->locked_vm)
  */
 enum mmrace_p1_arg {
 	MMRACE_P1_ARG_TARGET = 0,
@@ -94,6 +100,7 @@ enum mmrace_p1_arg {
 	MMRACE_P1_ARG_LIMIT2,
 	MMRACE_P1_ARG_NR_HOGS,
 	MMRACE_P1_ARG_SMALL,
+	MMRACE_P1_ARG_HOG_VARIANT,
 };
 
 /**
