@@ -31,6 +31,17 @@ static struct p1_fix *p1_fix_new(struct kunit *test, unsigned int variant)
 	return f;
 }
 
+/* A charge and an uncharge of the fixture's variant. */
+static int p1_fix_charge(struct p1_fix *f, s64 n, s64 limit)
+{
+	return p1_charge(&f->t, &f->p, f->ctx.variant, n, limit);
+}
+
+static void p1_fix_uncharge(struct p1_fix *f, s64 n)
+{
+	p1_uncharge(&f->t, &f->p, f->ctx.variant, n);
+}
+
 static const unsigned int p1_all[] = {
 	MMRACE_P1_MUTEX, MMRACE_P1_ADD_UNWIND, MMRACE_P1_PRECHECK_ADD,
 	MMRACE_P1_CMPXCHG, MMRACE_P1_CHECK_ADD,
@@ -44,13 +55,13 @@ static void p1_kunit_fill_to_limit(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(p1_all); i++) {
 		struct p1_fix *f = p1_fix_new(test, p1_all[i]);
 
-		KUNIT_EXPECT_EQ(test, 0, p1_charge(&f->t, &f->p, 60, 100));
-		KUNIT_EXPECT_EQ(test, 0, p1_charge(&f->t, &f->p, 40, 100));
+		KUNIT_EXPECT_EQ(test, 0, p1_fix_charge(f, 60, 100));
+		KUNIT_EXPECT_EQ(test, 0, p1_fix_charge(f, 40, 100));
 		KUNIT_EXPECT_EQ(test, 100, atomic64_read(&f->p.model));
-		KUNIT_EXPECT_EQ(test, -ENOMEM, p1_charge(&f->t, &f->p, 1, 100));
+		KUNIT_EXPECT_EQ(test, -ENOMEM, p1_fix_charge(f, 1, 100));
 		/* Refused: the counter is as it was (unwound if added). */
 		KUNIT_EXPECT_EQ(test, 100, atomic64_read(&f->p.model));
-		p1_uncharge(&f->t, &f->p, 100);
+		p1_fix_uncharge(f, 100);
 		KUNIT_EXPECT_EQ(test, 0, atomic64_read(&f->p.model));
 		KUNIT_EXPECT_EQ(test, 0, f->t.cnt[MMRACE_P1_C_RETRIES]);
 	}
@@ -71,13 +82,13 @@ static void p1_kunit_transients(struct kunit *test)
 		u64 want = p1_all[i] == MMRACE_P1_ADD_UNWIND;
 
 		atomic64_set(&f->p.model, 90);
-		KUNIT_EXPECT_EQ(test, -ENOMEM, p1_charge(&f->t, &f->p, 20, 100));
+		KUNIT_EXPECT_EQ(test, -ENOMEM, p1_fix_charge(f, 20, 100));
 		KUNIT_EXPECT_EQ(test, want, f->t.cnt[MMRACE_P1_C_TRANSIENT]);
 		f->t.cnt[MMRACE_P1_C_TRANSIENT] = 0;
 
 		/* Another charge's transient seen: 150 is above the limit. */
 		atomic64_set(&f->p.model, 150);
-		KUNIT_EXPECT_EQ(test, -ENOMEM, p1_charge(&f->t, &f->p, 1, 100));
+		KUNIT_EXPECT_EQ(test, -ENOMEM, p1_fix_charge(f, 1, 100));
 		KUNIT_EXPECT_EQ(test, 150, atomic64_read(&f->p.model));
 		KUNIT_EXPECT_EQ(test, p1_all[i] == MMRACE_P1_MUTEX ? 0 : 1,
 				f->t.cnt[MMRACE_P1_C_TRANSIENT]);
@@ -92,10 +103,10 @@ static void p1_kunit_limit_lowered(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(p1_all); i++) {
 		struct p1_fix *f = p1_fix_new(test, p1_all[i]);
 
-		KUNIT_EXPECT_EQ(test, 0, p1_charge(&f->t, &f->p, 80, 100));
-		KUNIT_EXPECT_EQ(test, -ENOMEM, p1_charge(&f->t, &f->p, 1, 50));
+		KUNIT_EXPECT_EQ(test, 0, p1_fix_charge(f, 80, 100));
+		KUNIT_EXPECT_EQ(test, -ENOMEM, p1_fix_charge(f, 1, 50));
 		KUNIT_EXPECT_EQ(test, 80, atomic64_read(&f->p.model));
-		KUNIT_EXPECT_EQ(test, 0, p1_charge(&f->t, &f->p, 20, 200));
+		KUNIT_EXPECT_EQ(test, 0, p1_fix_charge(f, 20, 200));
 		KUNIT_EXPECT_EQ(test, 100, atomic64_read(&f->p.model));
 	}
 }

@@ -61,8 +61,9 @@ struct p4_cell {
 	unsigned long has_pinned ____cacheline_aligned;
 	atomic_t ref ____cacheline_aligned;
 	unsigned long pte ____cacheline_aligned;
-	/* seqcount variants: mm->write_protect_seq, and the PTE's lock. */
+	/* seqcount variants: mm->write_protect_seq. */
 	unsigned long seq ____cacheline_aligned;
+	/* The page-table lock: the fork side's pin check and write-protect. */
 	spinlock_t ptl;
 	/* Results: written by their side, read after the next rendezvous. */
 	int r_pin_wp;
@@ -198,13 +199,14 @@ static void p4_fork_seq(struct p4_cell *c)
 {
 	/* raw_write_seqcount_begin(): the increment, then smp_wmb(). */
 	WRITE_ONCE(c->seq, c->seq + 1);
+	/* The sequence is odd before the PTE changes; pairs with smp_rmb(). */
 	smp_wmb();
 	spin_lock(&c->ptl);
 	c->r_fork_flag = !!READ_ONCE(c->has_pinned);
 	c->r_fork_ref = atomic_read(&c->ref);
 	WRITE_ONCE(c->pte, 1);
 	spin_unlock(&c->ptl);
-	/* raw_write_seqcount_end(): smp_wmb(), then the increment. */
+	/* raw_write_seqcount_end(): the PTE before the even sequence. */
 	smp_wmb();
 	WRITE_ONCE(c->seq, c->seq + 1);
 }
