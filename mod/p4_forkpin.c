@@ -17,7 +17,7 @@
  * anon-exclusive share path has it since 6.1 (KSM and migration:
  * folio_try_share_anon_rmap(), 088b8aa537c2).
  *
- * Fork itself is protected differently (57efa1fe5957, 5.13): it copies the
+ * Fork itself is protected differently (57efa1fe5957, 5.11): it copies the
  * page tables inside mm->write_protect_seq's write section, under
  * mmap_write_lock, and reads the pin count before it write-protects the
  * PTE; GUP-fast reads the sequence before it pins and backs off when it
@@ -126,13 +126,15 @@ static bool p4_rendezvous(struct mmrace_thread *t, struct p4_pair *pair,
  * for fork). The unpin of a back-off is left out: a stale pin count only
  * makes fork copy once more, harmless.
  */
-static bool p4_gup_fast_seq(struct p4_cell *c, bool retry)
+static bool p4_gup_fast_seq(struct mmrace_thread *t, struct p4_cell *c,
+			    bool retry)
 {
 	/* raw_read_seqcount(): the load, then smp_rmb(). */
 	unsigned long seq = smp_load_acquire(&c->seq);
 
 	if (seq & 1)
 		return true;
+	mmrace_window(t);	/* the page-table walk */
 	if (READ_ONCE(c->pte))
 		return true;
 	WRITE_ONCE(c->has_pinned, 1);
@@ -149,12 +151,15 @@ static bool p4_gup_fast_seq(struct p4_cell *c, bool retry)
 }
 
 /* GUP-fast's side: mark the mm, take the pin, re-read the PTE. */
-static void p4_pin_side(unsigned int variant, struct p4_cell *c)
+static void p4_pin_side(struct mmrace_thread *t, struct p4_cell *c)
 {
+	unsigned int variant = t->ctx->variant;
+
 	switch (variant) {
 	case MMRACE_P4_SEQCOUNT:
 	case MMRACE_P4_SEQCOUNT_NORETRY:
-		c->r_pin_wp = p4_gup_fast_seq(c, variant == MMRACE_P4_SEQCOUNT);
+		c->r_pin_wp = p4_gup_fast_seq(t, c,
+					      variant == MMRACE_P4_SEQCOUNT);
 		break;
 	case MMRACE_P4_ONCE:
 		WRITE_ONCE(c->has_pinned, 1);
@@ -195,7 +200,7 @@ static void p4_pin_side(unsigned int variant, struct p4_cell *c)
  * acquire also orders the sequence's store before the pin-count load;
  * the kernel memory model does not promise that of a lock acquire.
  */
-static void p4_fork_seq(struct p4_cell *c)
+static void p4_fork_seq(struct mmrace_thread *t, struct p4_cell *c)
 {
 	/* raw_write_seqcount_begin(): the increment, then smp_wmb(). */
 	WRITE_ONCE(c->seq, c->seq + 1);
@@ -204,6 +209,7 @@ static void p4_fork_seq(struct p4_cell *c)
 	spin_lock(&c->ptl);
 	c->r_fork_flag = !!READ_ONCE(c->has_pinned);
 	c->r_fork_ref = atomic_read(&c->ref);
+	mmrace_window(t);	/* the rest of copy_present_pte() */
 	WRITE_ONCE(c->pte, 1);
 	spin_unlock(&c->ptl);
 	/* raw_write_seqcount_end(): the PTE before the even sequence. */
@@ -212,11 +218,13 @@ static void p4_fork_seq(struct p4_cell *c)
 }
 
 /* Fork's side: write-protect, then ask whether the page may be pinned. */
-static void p4_fork_side(unsigned int variant, struct p4_cell *c)
+static void p4_fork_side(struct mmrace_thread *t, struct p4_cell *c)
 {
+	unsigned int variant = t->ctx->variant;
+
 	if (variant == MMRACE_P4_SEQCOUNT ||
 	    variant == MMRACE_P4_SEQCOUNT_NORETRY) {
-		p4_fork_seq(c);
+		p4_fork_seq(t, c);
 		return;
 	}
 	WRITE_ONCE(c->pte, 1);
@@ -286,10 +294,10 @@ static int p4_op(struct mmrace_thread *t)
 		return 0;
 	pair->iter[me] = i;
 	if (me == P4_PIN) {
-		p4_pin_side(t->ctx->variant, &pair->cells[i % P4_CELLS]);
+		p4_pin_side(t, &pair->cells[i % P4_CELLS]);
 		return 0;
 	}
-	p4_fork_side(t->ctx->variant, &pair->cells[i % P4_CELLS]);
+	p4_fork_side(t, &pair->cells[i % P4_CELLS]);
 	/* Both sides are past iteration i - 1: its cell is final. */
 	if (i > 1)
 		p4_tally(t, &pair->cells[(i - 1) % P4_CELLS]);
@@ -324,7 +332,7 @@ static const struct mmrace_variant p4_variants[] = {
 		"no smp_mb__after_atomic(): LKMM allows, x86 forbids",
 		MMRACE_DF_BROKEN },
 	[MMRACE_P4_SEQCOUNT] = { "seqcount",
-		"fork in write_protect_seq, GUP-fast re-checks it (5.13+)", 0 },
+		"fork in write_protect_seq, GUP-fast re-checks it (5.11+)", 0 },
 	[MMRACE_P4_SEQCOUNT_NORETRY] = { "seqcount_noretry",
 		"GUP-fast without the sequence re-check", MMRACE_DF_BROKEN },
 };

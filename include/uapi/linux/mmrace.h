@@ -387,11 +387,12 @@ enum mmrace_base_counter {
  *	smp_mb__after_atomic() (allowed by the kernel memory model; on x86
  *	the LOCK prefix is a full barrier, so the hardware forbids it there
  *	and it is no negative control there)
- * @MMRACE_P4_SEQCOUNT: fork as the kernel does it (57efa1fe5957, 5.13):
+ * @MMRACE_P4_SEQCOUNT: fork as the kernel does it (57efa1fe5957, 5.11):
  *	copy_page_range() inside mm->write_protect_seq's write section
  *	checks the pin count under the page-table lock, then write-protects
  *	the PTE; GUP-fast reads the sequence before (odd: back off), pins,
- *	re-checks the PTE and backs off when the sequence changed
+ *	re-checks the PTE and backs off when the sequence changed; a window
+ *	widens the page-table walk and the copy (&mmrace_run.window_ns)
  * @MMRACE_P4_SEQCOUNT_NORETRY: the same GUP-fast without the sequence
  *	re-check (broken: fork reads "not pinned", the pin lands and the
  *	PTE re-check still sees it writable, then fork write-protects it: a
