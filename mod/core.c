@@ -18,6 +18,9 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/cred.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/task.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -104,11 +107,60 @@ MODULE_PARM_DESC(duration_ms, "default run duration in ms (1..60000)");
 module_param_cb(window_ns, &mmrace_window_ops, &window_ns, 0644);
 MODULE_PARM_DESC(window_ns,
 		 "default busy-wait inside each race window in ns (0..1000000; 0: natural rate)");
-module_param_string(pattern, pattern, sizeof(pattern), 0644);
+/*
+ * The pattern and variant names of 'echo 1 > run': validated when they are
+ * set, with the newline echo adds dropped (param_set_copystring() keeps
+ * it). A variant is valid when some pattern has it; whether the pattern
+ * set has it is checked when the run starts.
+ */
+static int mmrace_param_set_name(const char *val,
+				 const struct kernel_param *kp)
+{
+	const struct kparam_string *kps = kp->str;
+	char name[MMRACE_NAME_LEN];
+	bool found = false;
+	unsigned int p, v;
+
+	if (strscpy(name, val, sizeof(name)) < 0)
+		return -ENOSPC;
+	strim(name);
+	for (p = 0; p < MMRACE_NR_PATTERNS && !found; p++) {
+		const struct mmrace_pattern *pat = mmrace_patterns[p];
+
+		if (kps->string == pattern) {
+			found = !strcmp(pat->name, name);
+			continue;
+		}
+		for (v = 0; v < pat->nr_variants && !found; v++)
+			found = !strcmp(pat->variants[v].name, name);
+	}
+	if (!found)
+		return -EINVAL;
+	strscpy(kps->string, name, kps->maxlen);
+	return 0;
+}
+
+static const struct kernel_param_ops mmrace_name_ops = {
+	.set = mmrace_param_set_name,
+	.get = param_get_string,
+};
+
+static struct kparam_string mmrace_pattern_kps = {
+	.maxlen = sizeof(pattern),
+	.string = pattern,
+};
+
+static struct kparam_string mmrace_variant_kps = {
+	.maxlen = sizeof(variant),
+	.string = variant,
+};
+
+module_param_cb(pattern, &mmrace_name_ops, &mmrace_pattern_kps, 0644);
 MODULE_PARM_DESC(pattern,
-		 "pattern run by 'echo 1 > /sys/kernel/debug/mmrace/run' (see modinfo's pattern lines)");
-module_param_string(variant, variant, sizeof(variant), 0644);
-MODULE_PARM_DESC(variant, "variant run by 'echo 1 > run'");
+		 "pattern run by 'echo 1 > /sys/kernel/debug/mmrace/run' (a pattern name: see modinfo's pattern lines)");
+module_param_cb(variant, &mmrace_name_ops, &mmrace_variant_kps, 0644);
+MODULE_PARM_DESC(variant,
+		 "variant of that pattern run by 'echo 1 > run' (a variant name)");
 
 unsigned int mmrace_default_threads(void)
 {
@@ -162,6 +214,95 @@ int mmrace_variant_by_name(const struct mmrace_pattern *pat, const char *name)
 	pr_err("unknown variant '%s' of %s; valid:%s\n", name, pat->name,
 	       valid);
 	return -EINVAL;
+}
+
+/* ---- mms shared by a device's interval notifier and P3's subscribers ---- */
+
+/*
+ * One mm a device (P5's interval notifier) or P3's real subscribers (B's
+ * failing non-blocking start) use, from any open file. The mm is grabbed
+ * by every file that claims it, so the pointer stays unique meanwhile.
+ */
+struct mmrace_mm_claim {
+	struct list_head node;
+	struct mm_struct *mm;
+	unsigned int users[MMRACE_MM_NR_USES];
+};
+
+static LIST_HEAD(mmrace_mm_claims);
+static DEFINE_MUTEX(mmrace_mm_claims_lock);
+
+static struct mmrace_mm_claim *mmrace_mm_claim_find(struct mm_struct *mm)
+{
+	struct mmrace_mm_claim *c;
+
+	list_for_each_entry(c, &mmrace_mm_claims, node)
+		if (c->mm == mm)
+			return c;
+	return NULL;
+}
+
+/**
+ * mmrace_mm_claim() - record a use of @mm that the interval-notifier hang
+ *	needs, refusing the second kind unless the caller opts in
+ * @mm: the opener's mm (grabbed by the caller's file)
+ * @use: MMRACE_MM_ITREE or MMRACE_MM_FAILING_HLIST
+ * @allow_hang: the caller set its ioctl's ALLOW_ITREE_HANG flag
+ *
+ * An mm with both an mmu_interval_notifier and an hlist subscriber whose
+ * non-blocking start fails can be left with its interval tree's
+ * invalidation unended by a reap; every mmu_interval_read_begin() and
+ * mmu_interval_notifier_remove() on it then waits forever, the caller in
+ * D state and the module pinned (patterns/p3_mmunotif, found by this
+ * project). Only the throw-away guests of the hang checks opt in.
+ *
+ * Return: 0, -EDEADLK when @mm already has the other use and
+ * @allow_hang is false, -ENOMEM.
+ */
+int mmrace_mm_claim(struct mm_struct *mm, enum mmrace_mm_use use,
+		    bool allow_hang)
+{
+	struct mmrace_mm_claim *c;
+	int ret = 0;
+
+	mutex_lock(&mmrace_mm_claims_lock);
+	c = mmrace_mm_claim_find(mm);
+	if (c && c->users[!use] && !allow_hang) {
+		ret = -EDEADLK;
+		goto out;
+	}
+	if (!c) {
+		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		if (!c) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		c->mm = mm;
+		list_add(&c->node, &mmrace_mm_claims);
+	}
+	c->users[use]++;
+out:
+	mutex_unlock(&mmrace_mm_claims_lock);
+	return ret;
+}
+
+/**
+ * mmrace_mm_unclaim() - drop a use recorded by mmrace_mm_claim()
+ * @mm: the mm
+ * @use: the use claimed
+ */
+void mmrace_mm_unclaim(struct mm_struct *mm, enum mmrace_mm_use use)
+{
+	struct mmrace_mm_claim *c;
+
+	mutex_lock(&mmrace_mm_claims_lock);
+	c = mmrace_mm_claim_find(mm);
+	if (!WARN_ON_ONCE(!c || !c->users[use]) && !--c->users[use] &&
+	    !c->users[!use]) {
+		list_del(&c->node);
+		kfree(c);
+	}
+	mutex_unlock(&mmrace_mm_claims_lock);
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -333,6 +474,7 @@ static int mmrace_parse_kv(struct mmrace_run *req, char *tok)
 
 static int mmrace_parse_run(struct mmrace_run *req, char *line)
 {
+	char pbuf[MMRACE_NAME_LEN], vbuf[MMRACE_NAME_LEN];
 	const struct mmrace_pattern *pat;
 	char *pname, *vname, *tok;
 	int v, ret;
@@ -340,8 +482,13 @@ static int mmrace_parse_run(struct mmrace_run *req, char *line)
 	line = strim(line);
 	req->window_ns = READ_ONCE(window_ns);
 	if (!strcmp(line, "1")) {
-		pname = pattern;
-		vname = variant;
+		/* A copy: the parameters may be written meanwhile. */
+		kernel_param_lock(THIS_MODULE);
+		strscpy(pbuf, pattern, sizeof(pbuf));
+		strscpy(vbuf, variant, sizeof(vbuf));
+		kernel_param_unlock(THIS_MODULE);
+		pname = pbuf;
+		vname = vbuf;
 		line = NULL;
 	} else {
 		pname = strsep(&line, " \t");
@@ -530,65 +677,130 @@ static int mmrace_ioc_run(struct mmrace_file *mf, void *arg)
 	return mmrace_run(req, mf->mm);
 }
 
+/*
+ * ptrace's attach check for a caller of another mm, with the real
+ * credentials (PTRACE_MODE_ATTACH_REALCREDS): the same real uid and gid
+ * as every one of the opener's, and a dumpable mm; or CAP_SYS_PTRACE in
+ * the opener's user namespace (and the mm's, when it is not dumpable).
+ * ptrace_may_access() itself is not exported to modules; LSM ptrace hooks
+ * are not consulted here.
+ */
+static bool mmrace_may_attach(struct task_struct *task, struct mm_struct *mm)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	bool ok;
+
+	rcu_read_lock();
+	tcred = get_cred(__task_cred(task));
+	rcu_read_unlock();
+	ok = uid_eq(cred->uid, tcred->euid) && uid_eq(cred->uid, tcred->suid) &&
+	     uid_eq(cred->uid, tcred->uid) && gid_eq(cred->gid, tcred->egid) &&
+	     gid_eq(cred->gid, tcred->sgid) && gid_eq(cred->gid, tcred->gid);
+	if (!ok)
+		ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	put_cred(tcred);
+	if (ok && get_dumpable(mm) != SUID_DUMP_USER)
+		ok = ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+	return ok;
+}
+
+/*
+ * Whether the caller may act on the opener's mm (pin there, fault there and
+ * read the mirror, charge its counters, steer its notifiers): a task of
+ * that mm may; another holder of the file (inherited, passed over a
+ * socket, taken with pidfd_getfd()) only when it could attach to the
+ * opener with ptrace, as process_vm_readv() requires, and, once the opener
+ * is gone, with CAP_SYS_PTRACE.
+ */
+static int mmrace_may_use_mm(struct mmrace_file *mf)
+{
+	struct task_struct *task;
+	bool ok;
+
+	if (current->mm == mf->mm)
+		return 0;
+	task = get_pid_task(mf->opener, PIDTYPE_TGID);
+	if (!task)
+		return capable(CAP_SYS_PTRACE) ? 0 : -EPERM;
+	ok = mmrace_may_attach(task, mf->mm);
+	put_task_struct(task);
+	return ok ? 0 : -EPERM;
+}
+
+/* The handler reaches the opener's mm: mmrace_may_use_mm() first. */
+#define MMRACE_IOF_OPENER_MM	BIT(0)
+/*
+ * The handler does its own locking (it may sleep long, and other ioctls
+ * of the file must not wait for it).
+ */
+#define MMRACE_IOF_UNLOCKED	BIT(1)
+/* The struct has a pfn field: only for CAP_SYS_ADMIN, as in pagemap. */
+#define MMRACE_IOF_PFN		BIT(2)
+
 /**
  * struct mmrace_ioctl - one ioctl of /dev/mmrace
  * @nr: _IOC_NR of the command
  * @ksize: size of the struct this module knows
  * @minsize: size of the first published version of the struct
+ * @pfn_off: offset of the struct's pfn field (with MMRACE_IOF_PFN)
  * @fn: the handler, on a kernel copy of the struct
- * @unlocked: the handler does its own locking (it may sleep long, and
- *	other ioctls of the file must not wait for it)
+ * @flags: MMRACE_IOF_* bits
  */
 struct mmrace_ioctl {
 	unsigned int nr;
 	size_t ksize;
 	size_t minsize;
+	size_t pfn_off;
 	int (*fn)(struct mmrace_file *mf, void *arg);
-	bool unlocked;
+	unsigned int flags;
 };
 
-#define MMRACE_IOCTL(cmd, type, first, handler) {			\
+#define MMRACE_IOCTL(cmd, type, first, handler, iof) {			\
 	.nr = _IOC_NR(cmd),						\
 	.ksize = sizeof(type),						\
 	.minsize = offsetofend(type, first),				\
 	.fn = handler,							\
+	.flags = iof,							\
 }
 
-#define MMRACE_IOCTL_UNLOCKED(cmd, type, first, handler) {		\
+#define MMRACE_IOCTL_PFN(cmd, type, first, handler) {			\
 	.nr = _IOC_NR(cmd),						\
 	.ksize = sizeof(type),						\
 	.minsize = offsetofend(type, first),				\
+	.pfn_off = offsetof(type, pfn),					\
 	.fn = handler,							\
-	.unlocked = true,						\
+	.flags = MMRACE_IOF_OPENER_MM | MMRACE_IOF_PFN,			\
 }
 
 static const struct mmrace_ioctl mmrace_ioctls[] = {
 	MMRACE_IOCTL(MMRACE_IOC_INFO, struct mmrace_info, runs,
-		     mmrace_ioc_info),
+		     mmrace_ioc_info, 0),
 	MMRACE_IOCTL(MMRACE_IOC_DESCRIBE, struct mmrace_describe, desc,
-		     mmrace_ioc_describe),
+		     mmrace_ioc_describe, 0),
+	/* P1's real targets charge the opener's mm. */
 	MMRACE_IOCTL(MMRACE_IOC_RUN, struct mmrace_run, counters,
-		     mmrace_ioc_run),
+		     mmrace_ioc_run, MMRACE_IOF_OPENER_MM),
 	MMRACE_IOCTL(MMRACE_IOC_PIN, struct mmrace_pin, pinned_vm,
-		     mmrace_ioc_pin),
-	MMRACE_IOCTL(MMRACE_IOC_PIN_ACCESS, struct mmrace_pin_access, pfn,
-		     mmrace_ioc_pin_access),
+		     mmrace_ioc_pin, MMRACE_IOF_OPENER_MM),
+	MMRACE_IOCTL_PFN(MMRACE_IOC_PIN_ACCESS, struct mmrace_pin_access, pfn,
+			 mmrace_ioc_pin_access),
 	MMRACE_IOCTL(MMRACE_IOC_UNPIN, struct mmrace_unpin, pinned_vm,
-		     mmrace_ioc_unpin),
-	MMRACE_IOCTL(MMRACE_IOC_PAGE_INFO, struct mmrace_page_info,
-		     mm_has_pinned, mmrace_ioc_page_info),
+		     mmrace_ioc_unpin, MMRACE_IOF_OPENER_MM),
+	MMRACE_IOCTL_PFN(MMRACE_IOC_PAGE_INFO, struct mmrace_page_info,
+			 mm_has_pinned, mmrace_ioc_page_info),
 	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_SUBMIT, struct mmrace_faultq_submit,
-		     pending, mmrace_ioc_faultq_submit),
+		     pending, mmrace_ioc_faultq_submit, MMRACE_IOF_OPENER_MM),
 	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_WAIT, struct mmrace_faultq_stats,
-		     mark_to_drain_ns, mmrace_ioc_faultq_wait),
-	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_READ, struct mmrace_faultq_read, pfn,
-		     mmrace_ioc_faultq_read),
+		     mark_to_drain_ns, mmrace_ioc_faultq_wait, 0),
+	MMRACE_IOCTL_PFN(MMRACE_IOC_FAULTQ_READ, struct mmrace_faultq_read,
+			 pfn, mmrace_ioc_faultq_read),
 	MMRACE_IOCTL(MMRACE_IOC_NOTIF_REGISTER, struct mmrace_notif_register,
-		     order, mmrace_ioc_notif_register),
-	MMRACE_IOCTL_UNLOCKED(MMRACE_IOC_NOTIF_CTL, struct mmrace_notif_ctl,
-			      mm_unstable, mmrace_ioc_notif_ctl),
+		     order, mmrace_ioc_notif_register, MMRACE_IOF_OPENER_MM),
+	MMRACE_IOCTL(MMRACE_IOC_NOTIF_CTL, struct mmrace_notif_ctl,
+		     mm_unstable, mmrace_ioc_notif_ctl,
+		     MMRACE_IOF_OPENER_MM | MMRACE_IOF_UNLOCKED),
 	MMRACE_IOCTL(MMRACE_IOC_NOTIF_UNREGISTER, struct mmrace_notif_register,
-		     order, mmrace_ioc_notif_unregister),
+		     order, mmrace_ioc_notif_unregister, MMRACE_IOF_OPENER_MM),
 };
 
 static long mmrace_ioctl(struct file *file, unsigned int cmd,
@@ -612,6 +824,14 @@ static long mmrace_ioctl(struct file *file, unsigned int cmd,
 		return -ENOTTY;
 	if (usize < ioc->minsize)
 		return -EINVAL;
+	/* The uapi's bound: a struct's versions grow up to one page. */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	if (ioc->flags & MMRACE_IOF_OPENER_MM) {
+		ret = mmrace_may_use_mm(mf);
+		if (ret)
+			return ret;
+	}
 
 	buf = kzalloc(ioc->ksize, GFP_KERNEL);
 	if (!buf)
@@ -619,8 +839,18 @@ static long mmrace_ioctl(struct file *file, unsigned int cmd,
 	ret = copy_struct_from_user(buf, ioc->ksize, uptr, usize);
 	if (ret)
 		goto out;
+	/*
+	 * The result must be able to reach the caller before anything is
+	 * done (a pin whose id is lost, a run whose result is lost): the
+	 * caller's own bytes are written back first, -EFAULT on a
+	 * read-only struct.
+	 */
+	if (copy_to_user(uptr, buf, min(usize, ioc->ksize))) {
+		ret = -EFAULT;
+		goto out;
+	}
 
-	if (ioc->unlocked) {
+	if (ioc->flags & MMRACE_IOF_UNLOCKED) {
 		ret = ioc->fn(mf, buf);
 	} else if (mutex_lock_interruptible(&mf->lock)) {
 		ret = -EINTR;
@@ -629,6 +859,8 @@ static long mmrace_ioctl(struct file *file, unsigned int cmd,
 		ret = ioc->fn(mf, buf);
 		mutex_unlock(&mf->lock);
 	}
+	if ((ioc->flags & MMRACE_IOF_PFN) && !capable(CAP_SYS_ADMIN))
+		*(u64 *)((char *)buf + ioc->pfn_off) = 0;
 	if (!ret && copy_to_user(uptr, buf, min(usize, ioc->ksize)))
 		ret = -EFAULT;
 out:

@@ -136,6 +136,9 @@ static bool fq_invalidate(struct mmu_interval_notifier *sub,
 		xa_erase(&fq->mirror, idx);
 		put_page(page);
 		atomic64_dec(&fq->mirrored);
+		/* A large range; a non-blockable one may not sleep. */
+		if (mmu_notifier_range_blockable(range))
+			cond_resched();
 	}
 	atomic64_inc(&fq->invalidations);
 	mutex_unlock(&fq->mirror_lock);
@@ -325,7 +328,7 @@ static void fq_work(struct work_struct *work)
 }
 
 static struct mmrace_faultq *fq_create(struct mmrace_file *mf, u64 variant,
-				       u64 workers)
+				       u64 workers, bool allow_hang)
 {
 	struct mmrace_faultq *fq;
 	unsigned int i;
@@ -359,16 +362,26 @@ static struct mmrace_faultq *fq_create(struct mmrace_file *mf, u64 variant,
 		INIT_WORK(&fq->workers[i].work, fq_work);
 	}
 
-	/* Inserting needs mm_users; the opener may be anyone's mm now. */
-	ret = -ESRCH;
-	if (!mmget_not_zero(fq->mm))
-		goto err;
-	ret = mmu_interval_notifier_insert(&fq->notifier, fq->mm, 0,
-					   TASK_SIZE, &fq_notifier_ops);
-	mmput(fq->mm);
+	ret = mmrace_mm_claim(fq->mm, MMRACE_MM_ITREE, allow_hang);
 	if (ret)
 		goto err;
+	/*
+	 * Inserting needs mm_users; the opener may be anyone's mm now. The
+	 * interval covers the opener's address space, whatever the size of
+	 * the submitter's (a 32-bit holder of a 64-bit opener's file).
+	 */
+	ret = -ESRCH;
+	if (mmget_not_zero(fq->mm)) {
+		ret = mmu_interval_notifier_insert(&fq->notifier, fq->mm, 0,
+						   fq->mm->task_size,
+						   &fq_notifier_ops);
+		mmput(fq->mm);
+	}
+	if (ret)
+		goto err_unclaim;
 	return fq;
+err_unclaim:
+	mmrace_mm_unclaim(fq->mm, MMRACE_MM_ITREE);
 err:
 	put_pid(fq->opener);
 	mutex_destroy(&fq->mirror_lock);
@@ -382,6 +395,7 @@ int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 	struct mmrace_faultq_submit *req = arg;
 	struct mmrace_faultq *fq = mf->faultq;
 	unsigned long stride = req->stride ?: PAGE_SIZE;
+	unsigned long size = mf->mm->task_size;
 	struct fq_storm *s;
 	bool need_ref;
 	unsigned int i;
@@ -390,17 +404,17 @@ int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 	    req->variant == MMRACE_P5_HINT_ONLY ||
 	    req->flags & ~MMRACE_FAULTQ_FLAGS ||
 	    !req->nr || req->nr > MMRACE_FAULTQ_MAX_SUBMIT ||
-	    stride > TASK_SIZE || req->workers > num_online_cpus())
+	    stride > size || req->workers > num_online_cpus())
 		return -EINVAL;
 	if (fq && (req->variant != fq->variant ||
 		   (req->workers && req->workers != fq->nr_workers)))
 		return -EINVAL;
-	if (req->addr >= TASK_SIZE ||
-	    (req->nr - 1) * stride > TASK_SIZE - 1 - req->addr)
+	if (req->addr >= size || (req->nr - 1) * stride > size - 1 - req->addr)
 		return -EFAULT;
 
 	if (!fq) {
-		fq = fq_create(mf, req->variant, req->workers);
+		fq = fq_create(mf, req->variant, req->workers,
+			       req->flags & MMRACE_FAULTQ_ALLOW_ITREE_HANG);
 		if (IS_ERR(fq))
 			return PTR_ERR(fq);
 		mf->faultq = fq;
@@ -524,7 +538,7 @@ int mmrace_ioc_faultq_read(struct mmrace_file *mf, void *arg)
 		return -ENOENT;
 	if (!IS_ALIGNED(req->addr, sizeof(u64)))
 		return -EINVAL;
-	if (req->addr >= TASK_SIZE)
+	if (req->addr >= mf->mm->task_size)
 		return -EFAULT;
 	mutex_lock(&fq->mirror_lock);
 	page = xa_load(&fq->mirror, req->addr >> PAGE_SHIFT);
@@ -567,9 +581,12 @@ void mmrace_faultq_release(struct mmrace_file *mf)
 	if (drop)
 		mmput(fq->mm);
 	mmu_interval_notifier_remove(&fq->notifier);
+	mmrace_mm_unclaim(fq->mm, MMRACE_MM_ITREE);
 	xa_for_each(&fq->mirror, idx, page) {
 		xa_erase(&fq->mirror, idx);
 		put_page(page);
+		/* A mirror of up to a whole address space. */
+		cond_resched();
 	}
 	xa_destroy(&fq->mirror);
 	put_pid(fq->opener);

@@ -230,6 +230,28 @@ static int mmrace_wait(struct mmrace_ctx *ctx)
 	return ret;
 }
 
+/*
+ * Wait for every thread to reach the start gate, killable and waking every
+ * quarter second: a bound thread whose CPU is starved must not keep the
+ * caller in D state. A fatal signal stops the run: the threads leave the
+ * gate without running (they check the stop flag there).
+ */
+static int mmrace_wait_ready(struct mmrace_ctx *ctx)
+{
+	long left;
+
+	for (;;) {
+		left = wait_for_completion_killable_timeout(&ctx->all_ready,
+							    HZ / 4);
+		if (left > 0)
+			return 0;
+		if (left < 0) {
+			WRITE_ONCE(ctx->stop, 1);
+			return -EINTR;
+		}
+	}
+}
+
 static void mmrace_merge(struct mmrace_ctx *ctx)
 {
 	struct mmrace_run *req = ctx->req;
@@ -349,14 +371,16 @@ int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
 	if (ret)
 		goto out_finish;
 
-	wait_for_completion(&ctx->all_ready);
+	ret = mmrace_wait_ready(ctx);
 	ctx->t0 = ktime_get();
 	ctx->deadline = ktime_add_ms(ctx->t0, req->duration_ms ?
 				     req->duration_ms : MMRACE_MAX_DURATION_MS);
 	/* Publishes t0 and the deadline; pairs with the threads' acquire. */
 	smp_store_release(&ctx->go, 1);
 
-	ret = mmrace_wait(ctx);
+	err = mmrace_wait(ctx);
+	if (!ret)
+		ret = err;
 	mmrace_stop_threads(ctx, ctx->nr_threads);
 	err = mmrace_first_error(ctx);
 	if (!ret)

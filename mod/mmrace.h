@@ -219,6 +219,17 @@ static inline int mmrace_caller_is_opener(const struct mmrace_file *mf)
 	return current->mm == mf->mm ? 0 : -EPERM;
 }
 
+/* Uses of an mm that together allow the interval-notifier hang. */
+enum mmrace_mm_use {
+	MMRACE_MM_ITREE,
+	MMRACE_MM_FAILING_HLIST,
+	MMRACE_MM_NR_USES,
+};
+
+int mmrace_mm_claim(struct mm_struct *mm, enum mmrace_mm_use use,
+		    bool allow_hang);
+void mmrace_mm_unclaim(struct mm_struct *mm, enum mmrace_mm_use use);
+
 /* Real pins held by an open file (pin.c); called under mmrace_file.lock. */
 int mmrace_ioc_pin(struct mmrace_file *mf, void *arg);
 int mmrace_ioc_pin_access(struct mmrace_file *mf, void *arg);

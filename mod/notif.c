@@ -132,7 +132,8 @@ int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 	struct mmrace_notif *n;
 	int ret;
 
-	if (req->order > MMRACE_NOTIF_B_FIRST)
+	if (req->order > MMRACE_NOTIF_B_FIRST ||
+	    req->flags & ~MMRACE_NOTIF_FLAGS)
 		return -EINVAL;
 	ret = mmrace_caller_is_opener(mf);
 	if (ret)
@@ -142,6 +143,12 @@ int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 	n = kzalloc(sizeof(*n), GFP_KERNEL);
 	if (!n)
 		return -ENOMEM;
+	ret = mmrace_mm_claim(mf->mm, MMRACE_MM_FAILING_HLIST,
+			      req->flags & MMRACE_NOTIF_ALLOW_ITREE_HANG);
+	if (ret) {
+		kfree(n);
+		return ret;
+	}
 	n->a.ops = &notif_a_ops;
 	n->b.ops = &notif_b_ops;
 	n->mm = mf->mm;
@@ -161,6 +168,7 @@ int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 	smp_store_release(&mf->notif, n);
 	return 0;
 err:
+	mmrace_mm_unclaim(mf->mm, MMRACE_MM_FAILING_HLIST);
 	kfree(n);
 	return ret;
 }
@@ -187,11 +195,15 @@ int mmrace_ioc_notif_ctl(struct mmrace_file *mf, void *arg)
 	if (sleep_ms) {
 		int gen = atomic_read(&n->wake_gen);
 
-		/* Uninterruptible on purpose: SIGKILL must not end it. */
+		/*
+		 * Uninterruptible on purpose: SIGKILL must not end it (a
+		 * killed task that stays in the kernel). TASK_IDLE: not a
+		 * hung task, and bounded well below the detector's timeout.
+		 */
 		atomic_inc(&n->sleepers);
-		left = wait_event_timeout(n->sleep_wq,
-					  atomic_read(&n->wake_gen) != gen,
-					  msecs_to_jiffies(sleep_ms));
+		left = wait_event_idle_timeout(n->sleep_wq,
+					       atomic_read(&n->wake_gen) != gen,
+					       msecs_to_jiffies(sleep_ms));
 		atomic_dec(&n->sleepers);
 	}
 
@@ -223,6 +235,7 @@ static void mmrace_notif_unregister(struct mmrace_notif *n)
 	mmu_notifier_unregister(&n->a, n->mm);
 	mmu_notifier_unregister(&n->b, n->mm);
 	n->registered = false;
+	mmrace_mm_unclaim(n->mm, MMRACE_MM_FAILING_HLIST);
 }
 
 int mmrace_ioc_notif_unregister(struct mmrace_file *mf, void *arg)
@@ -230,7 +243,7 @@ int mmrace_ioc_notif_unregister(struct mmrace_file *mf, void *arg)
 	struct mmrace_notif_register *req = arg;
 	struct mmrace_notif *n = mf->notif;
 
-	if (req->order)
+	if (req->order || req->flags)
 		return -EINVAL;
 	if (!n || !n->registered)
 		return -ENOENT;

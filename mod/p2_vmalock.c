@@ -502,6 +502,12 @@ static int p2_writer_op(struct mmrace_thread *t)
 	p2_start_write_all(st);
 	for (i = 0; i < n; i++) {
 		obj = xa_load(&st->xa, slot[i]);
+		/*
+		 * Empty after another writer's refill failed (its -ENOMEM
+		 * stops the run; this writer may not have seen it yet).
+		 */
+		if (!obj)
+			continue;
 		p2_write_lock(t, obj);
 		if (!detach)
 			continue;

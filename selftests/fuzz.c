@@ -111,6 +111,15 @@ static void fuzz_bound(unsigned int cmd, void *buf, size_t size)
 		struct mmrace_faultq_submit *q = buf;
 
 		q->nr %= 2048;
+		/* The hang's opt-in is for throw-away guests only. */
+		if (FUZZ_HAS(struct mmrace_faultq_submit, flags, size))
+			q->flags &= ~MMRACE_FAULTQ_ALLOW_ITREE_HANG;
+	}
+	if (_IOC_NR(cmd) == _IOC_NR(MMRACE_IOC_NOTIF_REGISTER) &&
+	    FUZZ_HAS(struct mmrace_notif_register, flags, size)) {
+		struct mmrace_notif_register *nr = buf;
+
+		nr->flags &= ~MMRACE_NOTIF_ALLOW_ITREE_HANG;
 	}
 }
 

@@ -7,8 +7,10 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -142,6 +144,129 @@ TEST_F(dev, struct_sizes)
 	big.tail[3] = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, cmd, &big));
 	EXPECT_EQ(E2BIG, errno);
+}
+
+/* The uapi's bound: up to one page, even with a zero tail. */
+TEST_F(dev, struct_size_above_a_page)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *buf = calloc(1, 2 * page);
+	unsigned long cmd;
+
+	ASSERT_NE(NULL, buf);
+	cmd = _IOC(_IOC_READ | _IOC_WRITE, MMRACE_IOC_MAGIC, 0x00, page);
+	EXPECT_EQ(0, ioctl(self->fd, cmd, buf));
+	cmd = _IOC(_IOC_READ | _IOC_WRITE, MMRACE_IOC_MAGIC, 0x00, page + 8);
+	EXPECT_EQ(-1, ioctl(self->fd, cmd, buf));
+	EXPECT_EQ(E2BIG, errno);
+	free(buf);
+}
+
+/*
+ * An ioctl that acts must not lose what it did when its result cannot be
+ * written back: a read-only struct is refused before the pin is taken or
+ * the run started.
+ */
+TEST_F(dev, read_only_struct_acts_not)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *mem = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *ro = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct mmrace_info info0, info1;
+	struct mmrace_pin pin = { 0 };
+	struct mmrace_run r;
+	long vmpin0;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_NE(MAP_FAILED, ro);
+	mem[0] = 1;
+	vmpin0 = mmrace_status_kb("VmPin");
+	pin.addr = (uintptr_t)mem;
+	pin.nr_pages = 1;
+	pin.flags = MMRACE_PIN_WRITE | MMRACE_PIN_LONGTERM;
+	memcpy(ro, &pin, sizeof(pin));
+	ASSERT_EQ(0, mprotect(ro, page, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->fd, MMRACE_IOC_PIN, ro));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(vmpin0, mmrace_status_kb("VmPin"));
+
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info0));
+	quick_run(&r);
+	ASSERT_EQ(0, mprotect(ro, page, PROT_READ | PROT_WRITE));
+	memcpy(ro, &r, sizeof(r));
+	ASSERT_EQ(0, mprotect(ro, page, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->fd, MMRACE_IOC_RUN, ro));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info1));
+	EXPECT_EQ(info0.runs, info1.runs);
+	munmap(ro, page);
+	munmap(mem, page);
+}
+
+/*
+ * A holder of the file that is not the opener acts on the opener's mm only
+ * when it may ptrace it; page frame numbers only with CAP_SYS_ADMIN.
+ */
+TEST_F(dev, authority_of_other_holders)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *mem = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct mmrace_pin pin = { 0 };
+	struct mmrace_pin_access pa = { 0 };
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	mem[0] = 1;
+	pin.addr = (uintptr_t)mem;
+	pin.nr_pages = 1;
+	pin.flags = MMRACE_PIN_WRITE | MMRACE_PIN_LONGTERM;
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_PIN, &pin));
+	pa.id = pin.id;
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_PIN_ACCESS, &pa));
+	EXPECT_NE(0, pa.pfn);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct mmrace_faultq_submit fs = {
+			.variant = MMRACE_P5_MMGET,
+			.addr = (uintptr_t)mem, .nr = 1,
+		};
+		struct mmrace_run r;
+
+		/* Same uid, no CAP_SYS_ADMIN: may act, sees no pfn. */
+		if (mmrace_drop_cap(CAP_SYS_ADMIN))
+			_exit(10);
+		memset(&pa, 0, sizeof(pa));
+		pa.id = pin.id;
+		if (ioctl(self->fd, MMRACE_IOC_PIN_ACCESS, &pa))
+			_exit(11);
+		if (pa.pfn)
+			_exit(12);
+		/* Another uid may not ptrace the opener: refused. */
+		if (setgid(65534) || setuid(65534))
+			_exit(13);
+		if (!ioctl(self->fd, MMRACE_IOC_FAULTQ_SUBMIT, &fs) ||
+		    errno != EPERM)
+			_exit(14);
+		if (!ioctl(self->fd, MMRACE_IOC_PIN_ACCESS, &pa) ||
+		    errno != EPERM)
+			_exit(15);
+		quick_run(&r);
+		if (!mmrace_run(self->fd, &r) || errno != EPERM)
+			_exit(16);
+		/* What touches no mm is still answered. */
+		_exit(ioctl(self->fd, MMRACE_IOC_INFO, &(struct mmrace_info){ 0 })
+		      ? 17 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap(mem, page);
 }
 
 TEST_F(dev, bad_pointers)
@@ -512,6 +637,142 @@ TEST_F_TIMEOUT(dev, close_mid_run, 60)
 }
 
 /* Without CAP_SYS_ADMIN the device refuses to open. */
+#ifndef __NR_process_mrelease
+#define __NR_process_mrelease	448
+#endif
+
+/* Children of the kill storm, and how many live at once. */
+#define STORM_CHILDREN		40
+#define STORM_BATCH		4
+#define STORM_PAGES		1024
+
+static long module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/mmrace/refcnt", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static void *storm_ctl_loop(void *arg)
+{
+	int fd = *(int *)arg;
+
+	for (;;) {
+		struct mmrace_notif_ctl c = {
+			.b_busy = MMRACE_NOTIF_KEEP, .sleep_ms = 10,
+		};
+
+		ioctl(fd, MMRACE_IOC_NOTIF_CTL, &c);
+	}
+	return NULL;
+}
+
+/*
+ * One storm child: a device fault storm over its memory (odd children,
+ * sometimes from a grandchild holding the inherited file), or P3's real
+ * subscribers with B busy and a thread sleeping in NOTIF_CTL over and over
+ * (even ones); the other of the two is refused (-EDEADLK). Never returns.
+ */
+static void storm_child(int i)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, STORM_PAGES * ps, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct mmrace_faultq_submit fs = {
+		.variant = i % 4 / 2, .nr = 1000, .workers = 1,
+	};
+	struct mmrace_notif_register reg = { .order = i % 3 == 0 };
+	struct mmrace_notif_ctl c = { .b_busy = 1 };
+	pthread_t th;
+	int fd = mmrace_open();
+
+	if (fd < 0 || m == MAP_FAILED)
+		_exit(1);
+	memset(m, 1, STORM_PAGES * ps);
+	fs.addr = (uintptr_t)m;
+	if (i & 1) {
+		if (i % 5 == 1 && fork() == 0) {
+			/*
+			 * The grandchild submits through the inherited file,
+			 * and dies with its parent.
+			 */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			ioctl(fd, MMRACE_IOC_FAULTQ_SUBMIT, &fs);
+			for (;;)
+				pause();
+		}
+		ioctl(fd, MMRACE_IOC_FAULTQ_SUBMIT, &fs);
+		if (!ioctl(fd, MMRACE_IOC_NOTIF_REGISTER, &reg) ||
+		    errno != EDEADLK)
+			_exit(2);
+	} else {
+		if (ioctl(fd, MMRACE_IOC_NOTIF_REGISTER, &reg) ||
+		    ioctl(fd, MMRACE_IOC_NOTIF_CTL, &c))
+			_exit(3);
+		if (!ioctl(fd, MMRACE_IOC_FAULTQ_SUBMIT, &fs) ||
+		    errno != EDEADLK)
+			_exit(4);
+		pthread_create(&th, NULL, storm_ctl_loop, &fd);
+	}
+	for (;;)
+		pause();
+}
+
+/*
+ * Kill storm: children that hold a fault storm or busy subscribers are
+ * SIGKILLed 94 to 288 ms after fork and reaped with process_mrelease();
+ * every one must exit within 10 s (none stuck in D state), and the module's
+ * references must come back to what this test holds.
+ */
+TEST_F_TIMEOUT(dev, kill_storm, 120)
+{
+	long ref0 = module_refcnt();
+	int i, j, status, stuck = 0, reaped = 0;
+
+	for (i = 0; i < STORM_CHILDREN; i += STORM_BATCH) {
+		pid_t pid[STORM_BATCH];
+
+		for (j = 0; j < STORM_BATCH; j++) {
+			pid[j] = fork();
+			ASSERT_LE(0, pid[j]);
+			if (!pid[j])
+				storm_child(i + j);
+		}
+		usleep(94000 + (i * 7919 % 195) * 1000);
+		for (j = 0; j < STORM_BATCH; j++) {
+			int pidfd = syscall(SYS_pidfd_open, pid[j], 0);
+			double t0 = now_s();
+
+			kill(pid[j], SIGKILL);
+			if (pidfd >= 0) {
+				if (!syscall(__NR_process_mrelease, pidfd, 0))
+					reaped++;
+				close(pidfd);
+			}
+			while (waitpid(pid[j], &status, WNOHANG) == 0) {
+				if (now_s() - t0 > 10) {
+					stuck++;
+					break;
+				}
+				usleep(10000);
+			}
+		}
+	}
+	TH_LOG("%d children killed, %d reaped by process_mrelease, %d stuck",
+	       STORM_CHILDREN, reaped, stuck);
+	EXPECT_EQ(0, stuck);
+	/* Files of killed grandchildren close once they are gone too. */
+	for (i = 0; i < 500 && module_refcnt() != ref0; i++)
+		usleep(10000);
+	EXPECT_EQ(ref0, module_refcnt());
+}
+
 TEST(unprivileged_refused)
 {
 	int status;
@@ -605,6 +866,44 @@ TEST(debugfs_run_file)
 	EXPECT_NE(NULL, strstr(buf, "add_unwind"));
 	/* Read-only files refuse writes. */
 	EXPECT_NE(0, debugfs_write("results", "1"));
+}
+
+static int param_write(const char *name, const char *s)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/mmrace/parameters/%s",
+		 name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* 'echo NAME > parameters/pattern' then 'echo 1 > run', as documented. */
+TEST(debugfs_run_after_echo_params)
+{
+	char buf[4096];
+
+	if (access(MMRACE_DEBUGFS "/run", F_OK))
+		SKIP(return, "no %s (debugfs not mounted or lockdown)",
+		     MMRACE_DEBUGFS);
+	EXPECT_EQ(-EINVAL, param_write("pattern", "nosuch\n"));
+	EXPECT_EQ(-EINVAL, param_write("variant", "nosuch\n"));
+	ASSERT_EQ(0, param_write("pattern", "baseline\n"));
+	ASSERT_EQ(0, param_write("variant", "atomic_local\n"));
+	ASSERT_EQ(0, param_write("duration_ms", "20\n"));
+	ASSERT_EQ(0, debugfs_write("run", "1\n"));
+	ASSERT_EQ(0, debugfs_read("last", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "variant: atomic_local\n"));
+	/* Back to the defaults. */
+	EXPECT_EQ(0, param_write("pattern", "p1_lockedvm"));
+	EXPECT_EQ(0, param_write("variant", "add_unwind"));
+	EXPECT_EQ(0, param_write("duration_ms", "1000"));
 }
 
 TEST_HARNESS_MAIN

@@ -42,9 +42,15 @@ static void *sleeper(void *arg)
 
 int main(void)
 {
-	struct mmrace_faultq_submit s = { .variant = MMRACE_P5_MMGET, .nr = 1 };
+	/* Both opt in: this program exists to show the hang (a guest of its own). */
+	struct mmrace_faultq_submit s = {
+		.variant = MMRACE_P5_MMGET, .nr = 1,
+		.flags = MMRACE_FAULTQ_ALLOW_ITREE_HANG,
+	};
 	struct mmrace_faultq_stats st = { .timeout_ms = 10000 };
-	struct mmrace_notif_register reg = { 0 };
+	struct mmrace_notif_register reg = {
+		.flags = MMRACE_NOTIF_ALLOW_ITREE_HANG,
+	};
 	struct mmrace_notif_ctl c;
 	int pfd[2], pidfd, fd, ret, i;
 	struct { int fd; char *m; } msg;

@@ -170,6 +170,46 @@ static void notif_log(struct __test_metadata *_metadata, const char *what,
 	       c->mm_oom_skip, c->mm_unstable);
 }
 
+/*
+ * The interval-notifier hang needs a device's interval notifier and B on
+ * one mm: whichever comes second is refused with -EDEADLK, from this file
+ * or another one, unless it opts in; each alone is fine, and either may
+ * come once the other is gone.
+ */
+TEST_F(p3, notif_and_device_refused_together)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, ps, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct mmrace_faultq_submit s = {
+		.variant = MMRACE_P5_MMGET, .addr = (uintptr_t)m, .nr = 1,
+	};
+	int fd1 = mmrace_open(), fd2 = mmrace_open();
+
+	ASSERT_NE(MAP_FAILED, m);
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	m[0] = 1;
+	/* B first, then a device on another file, then on the same one. */
+	ASSERT_EQ(0, notif_register(fd1, 0));
+	EXPECT_EQ(-1, ioctl(fd2, MMRACE_IOC_FAULTQ_SUBMIT, &s));
+	EXPECT_EQ(EDEADLK, errno);
+	EXPECT_EQ(-1, ioctl(fd1, MMRACE_IOC_FAULTQ_SUBMIT, &s));
+	EXPECT_EQ(EDEADLK, errno);
+	/* B gone: the device may come; then B is refused. */
+	ASSERT_EQ(0, notif_unregister(fd1, 0));
+	EXPECT_EQ(0, ioctl(fd2, MMRACE_IOC_FAULTQ_SUBMIT, &s));
+	close(fd1);
+	fd1 = mmrace_open();
+	ASSERT_LE(0, fd1);
+	EXPECT_EQ(-EDEADLK, notif_register(fd1, 0));
+	close(fd2);
+	/* The device closed: B may register. */
+	EXPECT_EQ(0, notif_register(fd1, 0));
+	close(fd1);
+	munmap(m, ps);
+}
+
 /* Blockable invalidations (munmap, MADV_DONTNEED, fork's COW): paired. */
 TEST_F(p3, notif_blockable_paired)
 {

@@ -741,12 +741,15 @@ struct mmrace_page_info {
  * The file's device is created by the first submit: an
  * mmu_interval_notifier over the opener's whole address space, a mirror
  * of the pages it faulted (read back with MMRACE_IOC_FAULTQ_READ) and the
- * queue. Any holder of the file may submit (a device is programmed by
- * whoever owns it); the faults always target the opener's mm, which the
- * device holds with mmgrab() only. Addresses beyond TASK_SIZE give
- * -EFAULT; addresses outside any VMA or without access fail one by one
- * (counted in &mmrace_faultq_stats.errors). -ESRCH when the opener's mm
- * has exited, -ENOSPC past MMRACE_FAULTQ_MAX_PENDING.
+ * queue. A task of the opener's mm may submit, and another holder of the
+ * file that may ptrace the opener (-EPERM otherwise); the faults always
+ * target the opener's mm, which the device holds with mmgrab() only.
+ * Addresses beyond the opener's address space give -EFAULT; addresses
+ * outside any VMA or without access fail one by one (counted in
+ * &mmrace_faultq_stats.errors). -ESRCH when the opener's mm has exited,
+ * -ENOSPC past MMRACE_FAULTQ_MAX_PENDING. -EDEADLK when the opener's mm
+ * has P3's real subscribers (MMRACE_IOC_NOTIF_REGISTER, from any file)
+ * and MMRACE_FAULTQ_ALLOW_ITREE_HANG is not set: see that flag.
  */
 struct mmrace_faultq_submit {
 	__u64 variant;
@@ -760,7 +763,17 @@ struct mmrace_faultq_submit {
 
 /* Fault for writing (the device writes; breaks COW). */
 #define MMRACE_FAULTQ_WRITE	(1ULL << 0)
-#define MMRACE_FAULTQ_FLAGS	(MMRACE_FAULTQ_WRITE)
+/*
+ * Let the device's interval notifier share the mm with P3's failing
+ * subscriber B: a reap of that mm while B is busy can leave the interval
+ * tree's invalidation unended in the kernels this project boots, and
+ * every later device fault, and the close, then wait forever (the
+ * interval-notifier hang, patterns/p3_mmunotif). For throw-away guests
+ * only (selftests/itree_hang).
+ */
+#define MMRACE_FAULTQ_ALLOW_ITREE_HANG	(1ULL << 1)
+#define MMRACE_FAULTQ_FLAGS	(MMRACE_FAULTQ_WRITE | \
+				 MMRACE_FAULTQ_ALLOW_ITREE_HANG)
 
 /**
  * struct mmrace_faultq_stats - wait for the queue, read its counters
@@ -826,8 +839,12 @@ struct mmrace_faultq_read {
 	__u64 pfn;
 };
 
-/* Longest sleep of MMRACE_IOC_NOTIF_CTL (below the hung-task timeout). */
-#define MMRACE_NOTIF_MAX_SLEEP_MS	60000
+/*
+ * Longest sleep of MMRACE_IOC_NOTIF_CTL: well below the hung-task timeout
+ * (the sleep is TASK_IDLE, which the detector does not report, but a
+ * caller stuck in it cannot be killed either).
+ */
+#define MMRACE_NOTIF_MAX_SLEEP_MS	30000
 /* &mmrace_notif_ctl.b_busy: leave B's state as it is. */
 #define MMRACE_NOTIF_KEEP		2
 /* &mmrace_notif_register.order: register B last, so it runs first. */
@@ -838,6 +855,8 @@ struct mmrace_faultq_read {
  *	subscribers on the caller's mm (MMRACE_IOC_NOTIF_REGISTER)
  * @order: in: 0: A is registered last and so runs first (the seed's
  *	order: A starts, then B fails); MMRACE_NOTIF_B_FIRST: B runs first
+ * @flags: in: MMRACE_NOTIF_* bits; unknown bits give -EINVAL (zero for
+ *	MMRACE_IOC_NOTIF_UNREGISTER)
  *
  * A has invalidate_range_start and _end and never fails; B has only
  * invalidate_range_start, which fails a non-blockable range with -EAGAIN
@@ -845,18 +864,29 @@ struct mmrace_faultq_read {
  * mm may register (-EPERM); once per file (-EBUSY, also after an
  * unregister). Both are unregistered by MMRACE_IOC_NOTIF_UNREGISTER or
  * when the file is closed; their counters stay readable until the close.
+ * -EDEADLK when the mm has a P5 device (MMRACE_IOC_FAULTQ_SUBMIT, from
+ * any file) and @flags lacks MMRACE_NOTIF_ALLOW_ITREE_HANG.
  */
 struct mmrace_notif_register {
 	__u64 order;
+	__u64 flags;
 };
+
+/*
+ * &mmrace_notif_register.flags: let B share the mm with a P5 device's
+ * interval notifier (see MMRACE_FAULTQ_ALLOW_ITREE_HANG).
+ */
+#define MMRACE_NOTIF_ALLOW_ITREE_HANG	(1ULL << 0)
+#define MMRACE_NOTIF_FLAGS		(MMRACE_NOTIF_ALLOW_ITREE_HANG)
 
 /**
  * struct mmrace_notif_ctl - steer and read the real subscribers
  *	(MMRACE_IOC_NOTIF_CTL); does not wait for other ioctls of the file
  * @b_busy: in: 1: B's non-blockable starts fail, 0: they succeed,
  *	MMRACE_NOTIF_KEEP: unchanged; out: B's state
- * @sleep_ms: in: sleep uninterruptibly (SIGKILL does not end it) until
- *	woken or for this long, at most MMRACE_NOTIF_MAX_SLEEP_MS (0: no sleep)
+ * @sleep_ms: in: sleep uninterruptibly (SIGKILL does not end it; TASK_IDLE)
+ *	until woken or for this long, at most MMRACE_NOTIF_MAX_SLEEP_MS (0: no
+ *	sleep)
  * @wake: in: 1: wake every sleeper (not with @sleep_ms)
  * @woken: out: 1 when the sleep ended by a wake
  * @a_starts: out: A's invalidate_range_start calls
