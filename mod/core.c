@@ -117,13 +117,13 @@ static int mmrace_param_set_name(const char *val,
 				 const struct kernel_param *kp)
 {
 	const struct kparam_string *kps = kp->str;
-	char name[MMRACE_NAME_LEN];
+	char buf[MMRACE_NAME_LEN], *name;
 	bool found = false;
 	unsigned int p, v;
 
-	if (strscpy(name, val, sizeof(name)) < 0)
+	if (strscpy(buf, val, sizeof(buf)) < 0)
 		return -ENOSPC;
-	strim(name);
+	name = strim(buf);
 	for (p = 0; p < MMRACE_NR_PATTERNS && !found; p++) {
 		const struct mmrace_pattern *pat = mmrace_patterns[p];
 
@@ -220,26 +220,45 @@ int mmrace_variant_by_name(const struct mmrace_pattern *pat, const char *name)
 
 /*
  * One mm a device (P5's interval notifier) or P3's real subscribers (B's
- * failing non-blocking start) use, from any open file. The mm is grabbed
- * by every file that claims it, so the pointer stays unique meanwhile.
+ * failing non-blocking start) use, from any open file. The entry holds
+ * the mm grabbed: once an interval notifier was inserted, the mm's
+ * interval tree stays in every invalidation (the kernel never clears
+ * has_itree), so B stays refused on that mm until the mm is gone.
  */
 struct mmrace_mm_claim {
 	struct list_head node;
 	struct mm_struct *mm;
 	unsigned int users[MMRACE_MM_NR_USES];
+	bool had_itree;
 };
 
 static LIST_HEAD(mmrace_mm_claims);
 static DEFINE_MUTEX(mmrace_mm_claims_lock);
 
+static void mmrace_mm_claim_free(struct mmrace_mm_claim *c)
+{
+	list_del(&c->node);
+	mmdrop(c->mm);
+	kfree(c);
+}
+
+/*
+ * Find @mm's entry; drop, on the way, entries no file uses any more whose
+ * mm has exited (nothing can be registered or inserted there again).
+ */
 static struct mmrace_mm_claim *mmrace_mm_claim_find(struct mm_struct *mm)
 {
-	struct mmrace_mm_claim *c;
+	struct mmrace_mm_claim *c, *tmp, *found = NULL;
 
-	list_for_each_entry(c, &mmrace_mm_claims, node)
+	list_for_each_entry_safe(c, tmp, &mmrace_mm_claims, node) {
 		if (c->mm == mm)
-			return c;
-	return NULL;
+			found = c;
+		else if (!c->users[MMRACE_MM_ITREE] &&
+			 !c->users[MMRACE_MM_FAILING_HLIST] &&
+			 !atomic_read(&c->mm->mm_users))
+			mmrace_mm_claim_free(c);
+	}
+	return found;
 }
 
 /**
@@ -254,20 +273,28 @@ static struct mmrace_mm_claim *mmrace_mm_claim_find(struct mm_struct *mm)
  * invalidation unended by a reap; every mmu_interval_read_begin() and
  * mmu_interval_notifier_remove() on it then waits forever, the caller in
  * D state and the module pinned (patterns/p3_mmunotif, found by this
- * project). Only the throw-away guests of the hang checks opt in.
+ * project). The interval tree counts in every invalidation of an mm that
+ * ever had an interval notifier, so a failing subscriber is refused on
+ * such an mm for as long as it lives, a device only while a failing
+ * subscriber is registered. Only the throw-away guests of the hang checks
+ * opt in.
  *
- * Return: 0, -EDEADLK when @mm already has the other use and
- * @allow_hang is false, -ENOMEM.
+ * Return: 0, -EDEADLK when @mm has (or, for a failing subscriber, had)
+ * the other use and @allow_hang is false, -ENOMEM.
  */
 int mmrace_mm_claim(struct mm_struct *mm, enum mmrace_mm_use use,
 		    bool allow_hang)
 {
 	struct mmrace_mm_claim *c;
+	bool other;
 	int ret = 0;
 
+	BUILD_BUG_ON(MMRACE_MM_NR_USES != 2);
 	mutex_lock(&mmrace_mm_claims_lock);
 	c = mmrace_mm_claim_find(mm);
-	if (c && c->users[!use] && !allow_hang) {
+	other = c && (c->users[!use] ||
+		      (use == MMRACE_MM_FAILING_HLIST && c->had_itree));
+	if (other && !allow_hang) {
 		ret = -EDEADLK;
 		goto out;
 	}
@@ -277,10 +304,13 @@ int mmrace_mm_claim(struct mm_struct *mm, enum mmrace_mm_use use,
 			ret = -ENOMEM;
 			goto out;
 		}
+		mmgrab(mm);
 		c->mm = mm;
 		list_add(&c->node, &mmrace_mm_claims);
 	}
 	c->users[use]++;
+	if (use == MMRACE_MM_ITREE)
+		c->had_itree = true;
 out:
 	mutex_unlock(&mmrace_mm_claims_lock);
 	return ret;
@@ -290,6 +320,8 @@ out:
  * mmrace_mm_unclaim() - drop a use recorded by mmrace_mm_claim()
  * @mm: the mm
  * @use: the use claimed
+ *
+ * The entry stays while the mm had an interval notifier (see above).
  */
 void mmrace_mm_unclaim(struct mm_struct *mm, enum mmrace_mm_use use)
 {
@@ -298,11 +330,18 @@ void mmrace_mm_unclaim(struct mm_struct *mm, enum mmrace_mm_use use)
 	mutex_lock(&mmrace_mm_claims_lock);
 	c = mmrace_mm_claim_find(mm);
 	if (!WARN_ON_ONCE(!c || !c->users[use]) && !--c->users[use] &&
-	    !c->users[!use]) {
-		list_del(&c->node);
-		kfree(c);
-	}
+	    !c->users[!use] && !c->had_itree)
+		mmrace_mm_claim_free(c);
 	mutex_unlock(&mmrace_mm_claims_lock);
+}
+
+/* Module exit: no file is open, drop every entry. */
+static void mmrace_mm_claims_exit(void)
+{
+	struct mmrace_mm_claim *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &mmrace_mm_claims, node)
+		mmrace_mm_claim_free(c);
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -683,16 +722,18 @@ static int mmrace_ioc_run(struct mmrace_file *mf, void *arg)
  * as every one of the opener's, and a dumpable mm; or CAP_SYS_PTRACE in
  * the opener's user namespace (and the mm's, when it is not dumpable).
  * ptrace_may_access() itself is not exported to modules; LSM ptrace hooks
- * are not consulted here.
+ * are not consulted here. The mm checked for dumpability is the file's
+ * (the one the caller would act on), not the opener's current one.
  */
 static bool mmrace_may_attach(struct task_struct *task, struct mm_struct *mm)
 {
 	const struct cred *cred = current_cred(), *tcred;
 	bool ok;
 
-	rcu_read_lock();
-	tcred = get_cred(__task_cred(task));
-	rcu_read_unlock();
+	if (same_thread_group(task, current))
+		return true;
+	/* A counted reference, ordered before the dumpable read. */
+	tcred = get_task_cred(task);
 	ok = uid_eq(cred->uid, tcred->euid) && uid_eq(cred->uid, tcred->suid) &&
 	     uid_eq(cred->uid, tcred->uid) && gid_eq(cred->gid, tcred->egid) &&
 	     gid_eq(cred->gid, tcred->sgid) && gid_eq(cred->gid, tcred->gid);
@@ -859,7 +900,8 @@ static long mmrace_ioctl(struct file *file, unsigned int cmd,
 		ret = ioc->fn(mf, buf);
 		mutex_unlock(&mf->lock);
 	}
-	if ((ioc->flags & MMRACE_IOF_PFN) && !capable(CAP_SYS_ADMIN))
+	if ((ioc->flags & MMRACE_IOF_PFN) &&
+	    !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN))
 		*(u64 *)((char *)buf + ioc->pfn_off) = 0;
 	if (!ret && copy_to_user(uptr, buf, min(usize, ioc->ksize)))
 		ret = -EFAULT;
@@ -916,6 +958,7 @@ static void __exit mmrace_exit(void)
 	debugfs_remove_recursive(mmrace_debugfs);
 	misc_deregister(&mmrace_misc);
 	mmrace_faultq_exit();
+	mmrace_mm_claims_exit();
 }
 
 module_init(mmrace_init);

@@ -231,10 +231,11 @@ static int mmrace_wait(struct mmrace_ctx *ctx)
 }
 
 /*
- * Wait for every thread to reach the start gate, killable and waking every
- * quarter second: a bound thread whose CPU is starved must not keep the
- * caller in D state. A fatal signal stops the run: the threads leave the
- * gate without running (they check the stop flag there).
+ * Wait for every thread to reach the start gate, killable, in quarter
+ * seconds (a caller waiting for a bound thread whose CPU is starved is no
+ * hung task). A fatal signal stops the run: the gate never opens and the
+ * threads leave it on the stop flag. The caller still waits for them to
+ * exit (mmrace_wait(), kthread_stop()) once they get a CPU.
  */
 static int mmrace_wait_ready(struct mmrace_ctx *ctx)
 {
@@ -375,8 +376,9 @@ int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
 	ctx->t0 = ktime_get();
 	ctx->deadline = ktime_add_ms(ctx->t0, req->duration_ms ?
 				     req->duration_ms : MMRACE_MAX_DURATION_MS);
-	/* Publishes t0 and the deadline; pairs with the threads' acquire. */
-	smp_store_release(&ctx->go, 1);
+	if (!ret)
+		/* Publishes t0 and the deadline; pairs with the acquire. */
+		smp_store_release(&ctx->go, 1);
 
 	err = mmrace_wait(ctx);
 	if (!ret)

@@ -50,7 +50,7 @@ static int fuzz_errno_ok(int e)
 	switch (e) {
 	case EINVAL: case EFAULT: case E2BIG: case ENOTTY: case EBUSY:
 	case EPERM: case ENOENT: case ENOSPC: case ESRCH: case ENOMEM:
-	case EINTR: case EAGAIN:
+	case EINTR: case EAGAIN: case EDEADLK:
 		return 1;
 	}
 	return 0;
