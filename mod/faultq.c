@@ -76,6 +76,7 @@ struct fq_worker {
  * @errors: see struct mmrace_faultq_stats
  * @retried: see struct mmrace_faultq_stats
  * @false_abort: see struct mmrace_faultq_stats
+ * @abort_exiting: see struct mmrace_faultq_stats
  * @after_exit: see struct mmrace_faultq_stats
  * @invalidations: see struct mmrace_faultq_stats
  * @mirrored: see struct mmrace_faultq_stats
@@ -107,6 +108,7 @@ struct mmrace_faultq {
 	atomic64_t errors;
 	atomic64_t retried;
 	atomic64_t false_abort;
+	atomic64_t abort_exiting;
 	atomic64_t after_exit;
 	atomic64_t invalidations;
 	atomic64_t mirrored;
@@ -210,23 +212,31 @@ static int fq_resolve(struct mmrace_faultq *fq, unsigned long addr,
 	return -EBUSY;
 }
 
-/* owner_check's peek: is the opener's process dying? */
-static bool fq_owner_dying(struct mmrace_faultq *fq)
+enum fq_owner { FQ_OWNER_ALIVE, FQ_OWNER_EXITING, FQ_OWNER_GONE };
+
+/*
+ * owner_check's peek: is the opener's process dying, and does it still
+ * hold the mm (killed, not yet past exit_mm()) or has it let go of it?
+ */
+static enum fq_owner fq_owner_state(struct mmrace_faultq *fq)
 {
 	struct task_struct *task;
-	bool dying;
+	enum fq_owner state = FQ_OWNER_GONE;
 
 	rcu_read_lock();
 	task = pid_task(fq->opener, PIDTYPE_TGID);
-	dying = !task || (task->flags & PF_EXITING) ||
-		fatal_signal_pending(task);
+	if (task && !(task->flags & PF_EXITING) && !fatal_signal_pending(task))
+		state = FQ_OWNER_ALIVE;
+	else if (task && READ_ONCE(task->mm) == fq->mm)
+		state = FQ_OWNER_EXITING;
 	rcu_read_unlock();
-	return dying;
+	return state;
 }
 
 static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
 {
 	struct mm_struct *mm = fq->mm;
+	enum fq_owner owner;
 	bool ref = true;
 	int ret;
 
@@ -243,16 +253,24 @@ static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
 		}
 		break;
 	case MMRACE_P5_OWNER_CHECK:
-		if (fq_owner_dying(fq)) {
-			/* Was the mm alive? Then this abort was wrong. */
-			if (mmget_not_zero(mm)) {
+		owner = fq_owner_state(fq);
+		if (owner == FQ_OWNER_ALIVE)
+			break;
+		/*
+		 * Was the mm alive? Only for the dying owner's own exit (the
+		 * gap between the kill and exit_mm(): a right abort), or for
+		 * someone else after the owner let go (a CLONE_VM sibling:
+		 * a wrong one).
+		 */
+		if (mmget_not_zero(mm)) {
+			if (owner == FQ_OWNER_EXITING)
+				atomic64_inc(&fq->abort_exiting);
+			else
 				atomic64_inc(&fq->false_abort);
-				mmput(mm);
-			}
-			atomic64_inc(&fq->aborted_early);
-			return;
+			mmput(mm);
 		}
-		break;
+		atomic64_inc(&fq->aborted_early);
+		return;
 	default:
 		break;
 	}
@@ -507,6 +525,7 @@ int mmrace_ioc_faultq_wait(struct mmrace_file *mf, void *arg)
 	st->errors = atomic64_read(&fq->errors);
 	st->retried = atomic64_read(&fq->retried);
 	st->false_abort = atomic64_read(&fq->false_abort);
+	st->abort_exiting = atomic64_read(&fq->abort_exiting);
 	st->after_exit = atomic64_read(&fq->after_exit);
 	st->invalidations = atomic64_read(&fq->invalidations);
 	st->mirrored = atomic64_read(&fq->mirrored);

@@ -89,9 +89,9 @@ static inline unsigned long long mmrace_budget(int fd, unsigned long long n)
 
 /*
  * @n, or a hundredth of it on a debug kernel: series whose every operation
- * takes lockdep's acquire and release or a litmus round (P2's reads, P4's
- * iterations) cost 30 to 100 times more there; the run's job there is
- * path coverage, the distro kernels hold the statistics.
+ * is a litmus round cost 30 to 100 times more there (P4's atomic_nomb on
+ * x86); the run's job there is path coverage, the distro kernels hold the
+ * statistics. (controls.c sizes its rows' debug budgets itself.)
  */
 static inline unsigned long long mmrace_budget_hundredth(int fd,
 							 unsigned long long n)

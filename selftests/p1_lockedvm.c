@@ -3,9 +3,10 @@
  * P1 selftests: locked_vm / pinned_vm charged without mmap_lock.
  *
  * The broken variants must show their race within a bounded budget (with
- * the race window widened); the fixed ones must show zero violations over
- * at least 10^6 charges; no variant but check_add may ever commit above the
- * limit; the real counters (VmPin, VmLck) must end where they started.
+ * the race window widened); no variant but check_add may ever commit above
+ * the limit, each such check with check_add as its negative control; the
+ * real counters (VmPin, VmLck) must end where they started. The fixed
+ * variants' zero over 10^6 charges is in controls.c.
  * The fixture drops CAP_IPC_LOCK: with it, the kernel skips the limit.
  */
 #define _GNU_SOURCE

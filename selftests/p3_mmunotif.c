@@ -185,6 +185,9 @@ TEST_F(p3, notif_and_device_refused_together)
 	struct mmrace_faultq_submit s = {
 		.variant = MMRACE_P5_MMGET, .addr = (uintptr_t)m, .nr = 1,
 	};
+	struct mmrace_notif_register optin = {
+		.flags = MMRACE_NOTIF_ALLOW_ITREE_HANG,
+	};
 	int fd1 = mmrace_open(), fd2 = mmrace_open();
 
 	ASSERT_NE(MAP_FAILED, m);
@@ -207,13 +210,7 @@ TEST_F(p3, notif_and_device_refused_together)
 	close(fd2);
 	/* The device closed: still refused on this mm; with the opt-in, ok. */
 	EXPECT_EQ(-EDEADLK, notif_register(fd1, 0));
-	{
-		struct mmrace_notif_register r = {
-			.flags = MMRACE_NOTIF_ALLOW_ITREE_HANG,
-		};
-
-		EXPECT_EQ(0, ioctl(fd1, MMRACE_IOC_NOTIF_REGISTER, &r));
-	}
+	EXPECT_EQ(0, ioctl(fd1, MMRACE_IOC_NOTIF_REGISTER, &optin));
 	close(fd1);
 	munmap(m, ps);
 }

@@ -268,10 +268,10 @@ static int fq_read(int fd, void *addr, __u64 *val, __u64 *pfn)
 static void fq_log(struct __test_metadata *_metadata, const char *what,
 		   const struct mmrace_faultq_stats *s)
 {
-	TH_LOG("%s: submitted=%llu processed=%llu early=%llu late=%llu errors=%llu retried=%llu false_abort=%llu after_exit=%llu pending=%llu mirrored=%llu invalidations=%llu released=%llu after_mark=%llu mark_to_release_ms=%.1f mark_to_drain_ms=%.1f",
+	TH_LOG("%s: submitted=%llu processed=%llu early=%llu late=%llu errors=%llu retried=%llu false_abort=%llu abort_exiting=%llu after_exit=%llu pending=%llu mirrored=%llu invalidations=%llu released=%llu after_mark=%llu mark_to_release_ms=%.1f mark_to_drain_ms=%.1f",
 	       what, s->submitted, s->processed, s->aborted_early,
 	       s->aborted_late, s->errors, s->retried, s->false_abort,
-	       s->after_exit, s->pending, s->mirrored, s->invalidations,
+	       s->abort_exiting, s->after_exit, s->pending, s->mirrored, s->invalidations,
 	       s->released, s->processed_after_mark,
 	       s->mark_to_release_ns / 1e6, s->mark_to_drain_ns / 1e6);
 }
@@ -546,6 +546,11 @@ static void kill_during_storm(struct __test_metadata *_metadata, int ncpu,
 	 * the release: scripts/mutants p5_device_no_mmget).
 	 */
 	EXPECT_EQ(0, res->st.errors);
+	/*
+	 * No sibling: owner_check's aborts while the dying owner still held
+	 * the mm are right (abort_exiting), none is a false abort.
+	 */
+	EXPECT_EQ(0, res->st.false_abort);
 	/* The mm was released, and after the queue stopped needing it. */
 	ASSERT_EQ(0, fq_wait(v.fd, 0, 0, &st));
 	EXPECT_EQ(1, st.released);
@@ -625,7 +630,9 @@ TEST_F_TIMEOUT(p5, clone_vm_sibling, 120)
 	sibling_storm(_metadata, self->ncpu, MMRACE_P5_OWNER_CHECK,
 		      "owner_check", &st);
 	EXPECT_EQ(P5_PAGES, st.aborted_early);
+	/* The owner is gone: the sibling alone keeps the mm, all wrong. */
 	EXPECT_EQ(P5_PAGES, st.false_abort);
+	EXPECT_EQ(0, st.abort_exiting);
 }
 
 TEST_F(p5, device_bad_input)

@@ -16,6 +16,9 @@ if [ ${#progs[@]} = 0 ]; then
 	# Every fixed variant's verdict with its witness and its negative
 	# control (after the patterns' own tests).
 	[ -x controls ] && progs+=(controls)
+	# Allocation failures injected into the callers (debug kernel; skips
+	# elsewhere).
+	[ -x failinject ] && progs+=(failinject)
 	# The KUnit suites of the model code (skip without a KUnit kernel).
 	[ -x kunit.sh ] && progs+=(kunit.sh)
 	[ -x fuzz ] && progs+=(fuzz)

@@ -789,9 +789,11 @@ struct mmrace_faultq_submit {
  * @aborted_late: out: faults dropped because mmget_not_zero() failed
  * @errors: out: faults the kernel refused (no VMA, no access)
  * @retried: out: faults retried because an invalidation raced them
- * @false_abort: out: faults owner_check dropped while the mm was alive
+ * @false_abort: out: faults owner_check dropped while the mm was alive for
+ *	someone else than its dying owner (a CLONE_VM sibling kept it)
  * @after_exit: out: faults resolved after the mm's exit_mmap began
- *	(violation; 0 by construction of every real variant)
+ *	(violation: every real variant holds mm_users across the resolve,
+ *	so only a fault path that lost its reference counts here)
  * @pending: out: faults not yet done
  * @mirrored: out: pages in the device's mirror now
  * @invalidations: out: invalidations of the mirror
@@ -799,6 +801,9 @@ struct mmrace_faultq_submit {
  * @processed_after_mark: out: faults processed since the mark
  * @mark_to_release_ns: out: from the mark to the mm's release (0: none)
  * @mark_to_drain_ns: out: from the mark to the queue drained (0: none)
+ * @abort_exiting: out: faults owner_check dropped while the mm was alive
+ *	for its dying owner alone (between the SIGKILL and the owner's
+ *	exit_mm(): a right abort, not counted in @false_abort)
  *
  * processed + aborted_early + aborted_late + errors == submitted - pending.
  */
@@ -821,6 +826,7 @@ struct mmrace_faultq_stats {
 	__u64 processed_after_mark;
 	__u64 mark_to_release_ns;
 	__u64 mark_to_drain_ns;
+	__u64 abort_exiting;
 };
 
 /**
