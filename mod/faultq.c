@@ -77,6 +77,8 @@ struct fq_worker {
  * @retried: see struct mmrace_faultq_stats
  * @false_abort: see struct mmrace_faultq_stats
  * @abort_exiting: see struct mmrace_faultq_stats
+ * @mm_refs: mm_users references this device's workers hold or are about
+ *	to take (raised before mmget_not_zero(), lowered after mmput())
  * @after_exit: see struct mmrace_faultq_stats
  * @invalidations: see struct mmrace_faultq_stats
  * @mirrored: see struct mmrace_faultq_stats
@@ -109,6 +111,7 @@ struct mmrace_faultq {
 	atomic64_t retried;
 	atomic64_t false_abort;
 	atomic64_t abort_exiting;
+	atomic_t mm_refs;
 	atomic64_t after_exit;
 	atomic64_t invalidations;
 	atomic64_t mirrored;
@@ -259,28 +262,36 @@ static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
 		/*
 		 * Was the mm alive? Only for the dying owner's own exit (the
 		 * gap between the kill and exit_mm(): a right abort), or for
-		 * someone else after the owner let go (a CLONE_VM sibling:
-		 * a wrong one).
+		 * someone else than the owner and this device's workers (a
+		 * CLONE_VM sibling: a wrong one).
 		 */
+		atomic_inc(&fq->mm_refs);
 		if (mmget_not_zero(mm)) {
 			if (owner == FQ_OWNER_EXITING)
 				atomic64_inc(&fq->abort_exiting);
-			else
+			else if (atomic_read(&mm->mm_users) >
+				 atomic_read(&fq->mm_refs))
 				atomic64_inc(&fq->false_abort);
 			mmput(mm);
 		}
+		atomic_dec(&fq->mm_refs);
 		atomic64_inc(&fq->aborted_early);
 		return;
 	default:
 		break;
 	}
+	if (ref)
+		atomic_inc(&fq->mm_refs);
 	if (ref && !mmget_not_zero(mm)) {
+		atomic_dec(&fq->mm_refs);
 		atomic64_inc(&fq->aborted_late);
 		return;
 	}
 	ret = fq_resolve(fq, addr, write);
-	if (ref)
+	if (ref) {
 		mmput(mm);
+		atomic_dec(&fq->mm_refs);
+	}
 	if (ret)
 		atomic64_inc(&fq->errors);
 	else
