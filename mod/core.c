@@ -925,6 +925,14 @@ static struct miscdevice mmrace_misc = {
 	.mode = 0600,
 };
 
+/* The exit hooks of the first @n patterns, last first. */
+static void mmrace_patterns_exit(unsigned int n)
+{
+	while (n--)
+		if (mmrace_patterns[n]->exit)
+			mmrace_patterns[n]->exit();
+}
+
 static int __init mmrace_init(void)
 {
 	unsigned int p;
@@ -938,18 +946,26 @@ static int __init mmrace_init(void)
 			    pat->nr_counters > MMRACE_MAX_COUNTERS))
 			return -EINVAL;
 	}
+	for (p = 0; p < MMRACE_NR_PATTERNS; p++) {
+		ret = mmrace_patterns[p]->init ? mmrace_patterns[p]->init() : 0;
+		if (ret)
+			goto err_patterns;
+	}
 	ret = mmrace_faultq_init();
 	if (ret)
-		return ret;
+		goto err_patterns;
 	ret = misc_register(&mmrace_misc);
 	if (ret) {
 		mmrace_faultq_exit();
-		return ret;
+		goto err_patterns;
 	}
 	mmrace_debugfs_init();
 	pr_info("loaded: %u patterns, /dev/mmrace, debugfs mmrace/\n",
 		MMRACE_NR_PATTERNS);
 	return 0;
+err_patterns:
+	mmrace_patterns_exit(p);
+	return ret;
 }
 
 static void __exit mmrace_exit(void)
@@ -959,6 +975,7 @@ static void __exit mmrace_exit(void)
 	misc_deregister(&mmrace_misc);
 	mmrace_faultq_exit();
 	mmrace_mm_claims_exit();
+	mmrace_patterns_exit(MMRACE_NR_PATTERNS);
 }
 
 module_init(mmrace_init);

@@ -77,8 +77,9 @@ struct fq_worker {
  * @retried: see struct mmrace_faultq_stats
  * @false_abort: see struct mmrace_faultq_stats
  * @abort_exiting: see struct mmrace_faultq_stats
- * @mm_refs: mm_users references this device's workers hold or are about
- *	to take (raised before mmget_not_zero(), lowered after mmput())
+ * @ref_lock: owner_check: serialises this device's workers' taking and
+ *	dropping of mm_users references, so that @mm_refs is exact
+ * @mm_refs: owner_check: mm_users references this device's workers hold
  * @after_exit: see struct mmrace_faultq_stats
  * @invalidations: see struct mmrace_faultq_stats
  * @mirrored: see struct mmrace_faultq_stats
@@ -111,7 +112,8 @@ struct mmrace_faultq {
 	atomic64_t retried;
 	atomic64_t false_abort;
 	atomic64_t abort_exiting;
-	atomic_t mm_refs;
+	struct mutex ref_lock;	/* owner_check: @mm_refs exact */
+	unsigned int mm_refs;
 	atomic64_t after_exit;
 	atomic64_t invalidations;
 	atomic64_t mirrored;
@@ -236,6 +238,36 @@ static enum fq_owner fq_owner_state(struct mmrace_faultq *fq)
 	return state;
 }
 
+/*
+ * A worker's mm_users reference around a fault: mmget_not_zero() and
+ * mmput(), counted exactly in mm_refs for owner_check (whose false-abort
+ * test subtracts this device's own references from the mm's users).
+ */
+static bool fq_mmget(struct mmrace_faultq *fq)
+{
+	bool ok;
+
+	if (fq->variant != MMRACE_P5_OWNER_CHECK)
+		return mmget_not_zero(fq->mm);
+	mutex_lock(&fq->ref_lock);
+	ok = mmget_not_zero(fq->mm);
+	fq->mm_refs += ok;
+	mutex_unlock(&fq->ref_lock);
+	return ok;
+}
+
+static void fq_mmput(struct mmrace_faultq *fq)
+{
+	if (fq->variant != MMRACE_P5_OWNER_CHECK) {
+		mmput(fq->mm);
+		return;
+	}
+	mutex_lock(&fq->ref_lock);
+	fq->mm_refs--;
+	mmput(fq->mm);
+	mutex_unlock(&fq->ref_lock);
+}
+
 static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
 {
 	struct mm_struct *mm = fq->mm;
@@ -265,33 +297,27 @@ static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
 		 * someone else than the owner and this device's workers (a
 		 * CLONE_VM sibling: a wrong one).
 		 */
-		atomic_inc(&fq->mm_refs);
+		mutex_lock(&fq->ref_lock);
 		if (mmget_not_zero(mm)) {
 			if (owner == FQ_OWNER_EXITING)
 				atomic64_inc(&fq->abort_exiting);
-			else if (atomic_read(&mm->mm_users) >
-				 atomic_read(&fq->mm_refs))
+			else if (atomic_read(&mm->mm_users) > fq->mm_refs + 1)
 				atomic64_inc(&fq->false_abort);
 			mmput(mm);
 		}
-		atomic_dec(&fq->mm_refs);
+		mutex_unlock(&fq->ref_lock);
 		atomic64_inc(&fq->aborted_early);
 		return;
 	default:
 		break;
 	}
-	if (ref)
-		atomic_inc(&fq->mm_refs);
-	if (ref && !mmget_not_zero(mm)) {
-		atomic_dec(&fq->mm_refs);
+	if (ref && !fq_mmget(fq)) {
 		atomic64_inc(&fq->aborted_late);
 		return;
 	}
 	ret = fq_resolve(fq, addr, write);
-	if (ref) {
-		mmput(mm);
-		atomic_dec(&fq->mm_refs);
-	}
+	if (ref)
+		fq_mmput(fq);
 	if (ret)
 		atomic64_inc(&fq->errors);
 	else
@@ -378,6 +404,7 @@ static struct mmrace_faultq *fq_create(struct mmrace_file *mf, u64 variant,
 	fq->opener = get_pid(mf->opener);
 	fq->variant = variant;
 	mutex_init(&fq->mirror_lock);
+	mutex_init(&fq->ref_lock);
 	xa_init(&fq->mirror);
 	spin_lock_init(&fq->lock);
 	INIT_LIST_HEAD(&fq->storms);
@@ -414,6 +441,7 @@ err_unclaim:
 err:
 	put_pid(fq->opener);
 	mutex_destroy(&fq->mirror_lock);
+	mutex_destroy(&fq->ref_lock);
 	kfree(fq->workers);
 	kfree(fq);
 	return ERR_PTR(ret);
@@ -621,6 +649,7 @@ void mmrace_faultq_release(struct mmrace_file *mf)
 	xa_destroy(&fq->mirror);
 	put_pid(fq->opener);
 	mutex_destroy(&fq->mirror_lock);
+	mutex_destroy(&fq->ref_lock);
 	kfree(fq->workers);
 	kfree(fq);
 	mf->faultq = NULL;

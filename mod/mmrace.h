@@ -137,6 +137,9 @@ struct mmrace_ctx {
  *	(the default thread count is rounded down to one)
  * @nr_args: how many of &mmrace_run.arg the pattern reads; the others
  *	must be zero (-EINVAL, checked before @prepare)
+ * @init: optional: at module load, before any run (may sleep); returns 0
+ *	or a negative errno that fails the load
+ * @exit: optional: at module unload, after the last run
  * @prepare: validate @ctx->req->arg and set up @ctx->priv (may sleep);
  *	returns 0 or a negative errno
  * @thread_init: optional: set up one thread's state before the gate
@@ -159,6 +162,8 @@ struct mmrace_pattern {
 	unsigned int min_threads;
 	unsigned int thread_step;
 	unsigned int nr_args;
+	int (*init)(void);
+	void (*exit)(void);
 	int (*prepare)(struct mmrace_ctx *ctx);
 	int (*thread_init)(struct mmrace_thread *t);
 	int (*op)(struct mmrace_thread *t);

@@ -562,12 +562,43 @@ static void p2_destroy(struct mmrace_ctx *ctx)
 		p2_free(ctx, obj);
 	}
 	xa_destroy(&st->xa);
-	/* Frees queued by call_rcu() must run before the cache goes. */
-	rcu_barrier();
-	kmem_cache_destroy(st->cache);
 	mutex_destroy(&st->mmap_lock);
 	kfree(st);
 	ctx->priv = NULL;
+}
+
+/*
+ * The objects' caches, for the module's lifetime: the merged lock's
+ * objects are reused at once (SLAB_TYPESAFE_BY_RCU, as vm_area_cachep
+ * since 6.15), rwsem's are freed after a grace period (call_rcu(), as in
+ * 6.12). Created at load, not per run: a cache's creation failing (an
+ * allocation failure injected into a caller, say) makes the kernel print a
+ * stack trace.
+ */
+static struct kmem_cache *p2_cache_typesafe, *p2_cache_rcu;
+
+static int p2_init(void)
+{
+	p2_cache_typesafe = kmem_cache_create("mmrace_p2_obj",
+					      sizeof(struct p2_obj), 0,
+					      SLAB_TYPESAFE_BY_RCU,
+					      p2_obj_ctor);
+	p2_cache_rcu = kmem_cache_create("mmrace_p2_obj_rcu",
+					 sizeof(struct p2_obj), 0, 0,
+					 p2_obj_ctor);
+	if (p2_cache_typesafe && p2_cache_rcu)
+		return 0;
+	kmem_cache_destroy(p2_cache_typesafe);
+	kmem_cache_destroy(p2_cache_rcu);
+	return -ENOMEM;
+}
+
+static void p2_exit(void)
+{
+	/* Frees queued by call_rcu() must run before the caches go. */
+	rcu_barrier();
+	kmem_cache_destroy(p2_cache_typesafe);
+	kmem_cache_destroy(p2_cache_rcu);
 }
 
 static int p2_prepare(struct mmrace_ctx *ctx)
@@ -598,14 +629,7 @@ static int p2_prepare(struct mmrace_ctx *ctx)
 	xa_init(&st->xa);
 	mutex_init(&st->mmap_lock);
 	rcuwait_init(&st->writer_wait);
-	st->cache = kmem_cache_create("mmrace_p2_obj", sizeof(struct p2_obj),
-				      0, p2_refcnt(ctx) ?
-				      SLAB_TYPESAFE_BY_RCU : 0, p2_obj_ctor);
-	if (!st->cache) {
-		mutex_destroy(&st->mmap_lock);
-		kfree(st);
-		return -ENOMEM;
-	}
+	st->cache = p2_refcnt(ctx) ? p2_cache_typesafe : p2_cache_rcu;
 	ctx->priv = st;
 
 	p2_start_write_all(st);
@@ -698,6 +722,8 @@ const struct mmrace_pattern mmrace_p2_vmalock = {
 	.nr_counters = ARRAY_SIZE(p2_counters),
 	.min_threads = 1,
 	.nr_args = MMRACE_P2_ARG_DETACH_PCT + 1,
+	.init = p2_init,
+	.exit = p2_exit,
 	.prepare = p2_prepare,
 	.op = p2_op,
 	.finish = p2_finish,

@@ -256,10 +256,10 @@ TEST(allocation_failures)
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			break;
 	}
-	EXPECT_EQ(0, fi_arm(false));
 	TH_LOG("allocations failed: slab %ld, page %ld",
 	       slab0 - fi_read("failslab", "times"),
 	       page0 - fi_read("fail_page_alloc", "times"));
+	EXPECT_EQ(0, fi_arm(false));
 	for (i = 0; i < FI_NR_CALLS; i++)
 		TH_LOG("%-16s %5lu calls %5lu errors (%lu ENOMEM)",
 		       fi_names[i], c->calls[i], c->errors[i], c->enomem[i]);
