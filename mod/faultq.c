@@ -220,8 +220,9 @@ static int fq_resolve(struct mmrace_faultq *fq, unsigned long addr,
 enum fq_owner { FQ_OWNER_ALIVE, FQ_OWNER_EXITING, FQ_OWNER_GONE };
 
 /*
- * owner_check's peek: is the opener's process dying, and does it still
- * hold the mm (killed, not yet past exit_mm()) or has it let go of it?
+ * owner_check's peek: is the opener's process alive, dying (killed, not
+ * yet reaped: its own mm_users reference may still be held, even after
+ * exit_mm() cleared task->mm and before its mmput()), or gone?
  */
 static enum fq_owner fq_owner_state(struct mmrace_faultq *fq)
 {
@@ -232,7 +233,7 @@ static enum fq_owner fq_owner_state(struct mmrace_faultq *fq)
 	task = pid_task(fq->opener, PIDTYPE_TGID);
 	if (task && !(task->flags & PF_EXITING) && !fatal_signal_pending(task))
 		state = FQ_OWNER_ALIVE;
-	else if (task && READ_ONCE(task->mm) == fq->mm)
+	else if (task)
 		state = FQ_OWNER_EXITING;
 	rcu_read_unlock();
 	return state;
@@ -292,9 +293,9 @@ static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
 		if (owner == FQ_OWNER_ALIVE)
 			break;
 		/*
-		 * Was the mm alive? Only for the dying owner's own exit (the
-		 * gap between the kill and exit_mm(): a right abort), or for
-		 * someone else than the owner and this device's workers (a
+		 * Was the mm alive? While the owner dies, for its own exit as
+		 * far as this peek can tell (a right abort); once it is
+		 * reaped, for someone else than this device's workers (a
 		 * CLONE_VM sibling: a wrong one).
 		 */
 		mutex_lock(&fq->ref_lock);

@@ -789,8 +789,9 @@ struct mmrace_faultq_submit {
  * @aborted_late: out: faults dropped because mmget_not_zero() failed
  * @errors: out: faults the kernel refused (no VMA, no access)
  * @retried: out: faults retried because an invalidation raced them
- * @false_abort: out: faults owner_check dropped while the mm was alive for
- *	someone else than its dying owner (a CLONE_VM sibling kept it)
+ * @false_abort: out: faults owner_check dropped while the mm was alive
+ *	after its owner was reaped, for someone else than the device's own
+ *	workers (a CLONE_VM sibling kept it)
  * @after_exit: out: faults resolved after the mm's exit_mmap began
  *	(violation: every real variant holds mm_users across the resolve,
  *	so only a fault path that lost its reference counts here)
@@ -802,8 +803,9 @@ struct mmrace_faultq_submit {
  * @mark_to_release_ns: out: from the mark to the mm's release (0: none)
  * @mark_to_drain_ns: out: from the mark to the queue drained (0: none)
  * @abort_exiting: out: faults owner_check dropped while the mm was alive
- *	for its dying owner alone (between the SIGKILL and the owner's
- *	exit_mm(): a right abort, not counted in @false_abort)
+ *	and its owner dying, not yet reaped (its own reference may hold the
+ *	mm until its exit_mm()'s mmput(): a right abort as far as the peek
+ *	can tell, not counted in @false_abort)
  *
  * processed + aborted_early + aborted_late + errors == submitted - pending.
  */
