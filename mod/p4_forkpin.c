@@ -272,7 +272,9 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 	if (!p)
 		return -ENOMEM;
 	p->nr_pairs = ctx->nr_threads / 2;
-	p->pairs = kvcalloc(p->nr_pairs, sizeof(*p->pairs), GFP_KERNEL);
+	/* Sized by the caller's thread count; a failure is its -ENOMEM. */
+	p->pairs = kvcalloc(p->nr_pairs, sizeof(*p->pairs),
+			    GFP_KERNEL | __GFP_NOWARN);
 	if (!p->pairs) {
 		kfree(p);
 		return -ENOMEM;

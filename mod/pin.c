@@ -86,7 +86,9 @@ int mmrace_ioc_pin(struct mmrace_file *mf, void *arg)
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
 	if (!pin)
 		return -ENOMEM;
-	pin->pages = kvcalloc(req->nr_pages, sizeof(*pin->pages), GFP_KERNEL);
+	/* Sized by the caller; a failure is its -ENOMEM, not a warning. */
+	pin->pages = kvcalloc(req->nr_pages, sizeof(*pin->pages),
+			      GFP_KERNEL | __GFP_NOWARN);
 	if (!pin->pages) {
 		kfree(pin);
 		return -ENOMEM;

@@ -35,17 +35,10 @@ static const char *const fi_attrs[] = { "failslab", "fail_page_alloc" };
 
 static int fi_write(const char *attr, const char *file, const char *val)
 {
-	char path[256];
-	int fd, ret = 0;
+	char dir[128];
 
-	snprintf(path, sizeof(path), FI_DEBUGFS "/%s/%s", attr, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	snprintf(dir, sizeof(dir), FI_DEBUGFS "/%s", attr);
+	return mmrace_write_file(dir, file, val);
 }
 
 static long fi_read(const char *attr, const char *file)

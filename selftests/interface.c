@@ -821,17 +821,7 @@ TEST(unprivileged_refused)
 
 static int debugfs_write(const char *file, const char *s)
 {
-	char path[256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", MMRACE_DEBUGFS, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return mmrace_write_file(MMRACE_DEBUGFS, file, s);
 }
 
 static int debugfs_read(const char *file, char *buf, size_t len)
@@ -884,20 +874,11 @@ TEST(debugfs_run_file)
 	EXPECT_NE(0, debugfs_write("results", "1"));
 }
 
+#define MMRACE_PARAMS	"/sys/module/mmrace/parameters"
+
 static int param_write(const char *name, const char *s)
 {
-	char path[256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/module/mmrace/parameters/%s",
-		 name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return mmrace_write_file(MMRACE_PARAMS, name, s);
 }
 
 static int param_read(const char *name, char *buf, size_t len)
@@ -906,8 +887,7 @@ static int param_read(const char *name, char *buf, size_t len)
 	FILE *f;
 	int ret = -EIO;
 
-	snprintf(path, sizeof(path), "/sys/module/mmrace/parameters/%s",
-		 name);
+	snprintf(path, sizeof(path), MMRACE_PARAMS "/%s", name);
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;

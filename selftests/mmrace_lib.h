@@ -180,6 +180,23 @@ static inline const char *mmrace_variant_name(int fd, __u64 pattern,
 	return buf;
 }
 
+/* Write @val to the file @dir/@file (sysfs, debugfs); 0 or -errno. */
+static inline int mmrace_write_file(const char *dir, const char *file,
+				    const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* Remove @cap from the effective, permitted and inheritable sets. */
 static inline int mmrace_drop_cap(int cap)
 {

@@ -385,17 +385,7 @@ TEST_F_TIMEOUT(p3, notif_process_mrelease_b_first, 120)
 /* Write @val to the cgroup file @dir/@file; 0 or -errno. */
 static int cg_write(const char *dir, const char *file, const char *val)
 {
-	char path[256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return mmrace_write_file(dir, file, val);
 }
 
 static void kmsg(const char *msg)
