@@ -147,7 +147,10 @@ static bool p4_gup_fast_seq(struct mmrace_thread *t, struct p4_cell *c,
 		return false;
 	/* read_seqcount_retry(): smp_rmb(), then the load. */
 	smp_rmb();
-	return READ_ONCE(c->seq) != seq;
+	if (READ_ONCE(c->seq) == seq)
+		return false;
+	t->cnt[MMRACE_P4_C_SEQ_RETRY]++;
+	return true;
 }
 
 /* GUP-fast's side: mark the mm, take the pin, re-read the PTE. */
@@ -353,6 +356,8 @@ static const struct mmrace_counter_desc p4_counters[] = {
 	[MMRACE_P4_C_HALF_PINNED] = { "half_pinned",
 		"fork saw one of has_pinned and the pin count", 0 },
 	[MMRACE_P4_C_PAIRS] = { "pairs", "pin/fork thread pairs", 0 },
+	[MMRACE_P4_C_SEQ_RETRY] = { "seq_retry",
+		"seqcount: backed off by the sequence re-check (witness)", 0 },
 };
 
 const struct mmrace_pattern mmrace_p4_forkpin = {

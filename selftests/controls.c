@@ -362,7 +362,11 @@ FIXTURE_VARIANT_ADD(ctl, p4_after_atomic) {
  * P4, fork as the kernel protects it (mm->write_protect_seq): GUP-fast
  * without the sequence re-check shares a pinned page by a plain
  * interleaving (fork reads the pin count before the pin lands and
- * write-protects the PTE after GUP-fast re-checked it).
+ * write-protects the PTE after GUP-fast re-checked it). The witness is
+ * seq_retry: pins the PTE re-check let through and the sequence re-check
+ * sent back, that window itself ("both" stayed 0 over 502,764 iterations
+ * of a 6.12 coverage run with the 1 us window: there the PTE re-check
+ * catches every pin fork could see).
  */
 FIXTURE_VARIANT_ADD(ctl, p4_seqcount) {
 	.pattern = MMRACE_P4_FORKPIN,
@@ -374,7 +378,7 @@ FIXTURE_VARIANT_ADD(ctl, p4_seqcount) {
 	.budget = 10000000,
 	.debug_window_ns = 1000,
 	.debug_div = 100,
-	.witness = { MMRACE_P4_C_BOTH },
+	.witness = { MMRACE_P4_C_SEQ_RETRY },
 	.nr_witness = 1,
 };
 

@@ -425,6 +425,9 @@ enum mmrace_p4_variant {
  * @MMRACE_P4_C_HALF_PINNED: the fork side saw one of has_pinned and the
  *	page reference but not the other (it does not copy)
  * @MMRACE_P4_C_PAIRS: pin/fork thread pairs of the run
+ * @MMRACE_P4_C_SEQ_RETRY: seqcount: GUP-fast's pin was good by the PTE
+ *	but the sequence had moved, and it backed off: the window the
+ *	re-check closes (seqcount_noretry keeps those pins)
  * @MMRACE_P4_NR_COUNTERS: number of counters (not a counter)
  *
  * The four outcome counters add up to @MMRACE_P4_C_ITERATIONS.
@@ -437,6 +440,7 @@ enum mmrace_p4_counter {
 	MMRACE_P4_C_BOTH,
 	MMRACE_P4_C_HALF_PINNED,
 	MMRACE_P4_C_PAIRS,
+	MMRACE_P4_C_SEQ_RETRY,
 	MMRACE_P4_NR_COUNTERS,
 };
 
