@@ -299,7 +299,7 @@ int mmrace_mm_claim(struct mm_struct *mm, enum mmrace_mm_use use,
 		goto out;
 	}
 	if (!c) {
-		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		c = kzalloc_obj(*c, GFP_KERNEL);
 		if (!c) {
 			ret = -ENOMEM;
 			goto out;
@@ -567,7 +567,7 @@ static ssize_t mmrace_run_write(struct file *file, const char __user *ubuf,
 	line = memdup_user_nul(ubuf, count);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = kzalloc_obj(*req, GFP_KERNEL);
 	if (!req) {
 		kfree(line);
 		return -ENOMEM;
@@ -612,7 +612,7 @@ static int mmrace_open(struct inode *inode, struct file *file)
 		return -EPERM;
 	if (!current->mm)
 		return -EINVAL;
-	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	mf = kzalloc_obj(*mf, GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;
 	mutex_init(&mf->lock);

@@ -283,7 +283,7 @@ static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
 		break;
 	case MMRACE_P5_RACY_CHECK:
 		if (!atomic_read(&mm->mm_users) ||
-		    test_bit(MMF_OOM_SKIP, &mm->flags)) {
+		    mmrace_mm_flag(mm, MMF_OOM_SKIP)) {
 			atomic64_inc(&fq->aborted_early);
 			return;
 		}
@@ -391,7 +391,7 @@ static struct mmrace_faultq *fq_create(struct mmrace_file *mf, u64 variant,
 	int cpu = -1;
 	int ret;
 
-	fq = kzalloc(sizeof(*fq), GFP_KERNEL);
+	fq = kzalloc_obj(*fq, GFP_KERNEL);
 	if (!fq)
 		return ERR_PTR(-ENOMEM);
 	fq->nr_workers = workers ?: 1;
@@ -477,7 +477,7 @@ int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 			return PTR_ERR(fq);
 		mf->faultq = fq;
 	}
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc_obj(*s, GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
 	s->addr = req->addr;

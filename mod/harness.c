@@ -340,7 +340,7 @@ int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
 		return -EBUSY;
 
 	ret = -ENOMEM;
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc_obj(*ctx, GFP_KERNEL);
 	if (!ctx)
 		goto out_unlock;
 	ctx->thr = kcalloc(req->threads, sizeof(*ctx->thr), GFP_KERNEL);

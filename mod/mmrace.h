@@ -19,6 +19,8 @@
 #include <linux/types.h>
 #include <uapi/linux/mmrace.h>
 
+#include "mmrace_compat.h"
+
 #define MMRACE_MAX_DURATION_MS	(60 * 1000)
 #define MMRACE_MAX_WINDOW_NS	(1000 * 1000)
 #define MMRACE_MAX_ITERATIONS	BIT_ULL(40)

@@ -140,7 +140,7 @@ int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 		return ret;
 	if (mf->notif)
 		return -EBUSY;
-	n = kzalloc(sizeof(*n), GFP_KERNEL);
+	n = kzalloc_obj(*n, GFP_KERNEL);
 	if (!n)
 		return -ENOMEM;
 	ret = mmrace_mm_claim(mf->mm, MMRACE_MM_FAILING_HLIST,
@@ -220,8 +220,8 @@ int mmrace_ioc_notif_ctl(struct mmrace_file *mf, void *arg)
 	c->b_eagain = atomic64_read(&n->b_eagain);
 	c->b_released = atomic_read(&n->b_released);
 	c->sleepers = atomic_read(&n->sleepers);
-	c->mm_oom_skip = test_bit(MMF_OOM_SKIP, &n->mm->flags);
-	c->mm_unstable = test_bit(MMF_UNSTABLE, &n->mm->flags);
+	c->mm_oom_skip = mmrace_mm_flag(n->mm, MMF_OOM_SKIP);
+	c->mm_unstable = mmrace_mm_flag(n->mm, MMF_UNSTABLE);
 	return 0;
 }
 

@@ -374,7 +374,7 @@ static int p1_prepare(struct mmrace_ctx *ctx)
 	struct p1_state *p;
 	int ret;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	ret = p1_check_args(ctx, p);

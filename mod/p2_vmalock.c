@@ -618,7 +618,7 @@ static int p2_prepare(struct mmrace_ctx *ctx)
 	if (!arg[MMRACE_P2_ARG_READ_ONLY] && ctx->nr_threads < 2)
 		return -EINVAL;
 
-	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	st = kzalloc_obj(*st, GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
 	st->nr_objs = arg[MMRACE_P2_ARG_OBJECTS] ?: P2_DEFAULT_OBJECTS;

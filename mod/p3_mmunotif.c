@@ -236,7 +236,7 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 static struct p3_sub *p3_alloc(struct p3_state *p, enum p3_kind kind,
 			       bool lowest)
 {
-	struct p3_sub *sub = kzalloc(sizeof(*sub), GFP_KERNEL);
+	struct p3_sub *sub = kzalloc_obj(*sub, GFP_KERNEL);
 
 	if (!sub)
 		return NULL;
@@ -401,7 +401,7 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 	if (nr_a + nr_b > P3_MAX_SUBS)
 		return -EINVAL;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	ret = init_srcu_struct(&p->srcu);

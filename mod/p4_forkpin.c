@@ -271,7 +271,7 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 	struct p4_state *p;
 	unsigned int i, j;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	p->nr_pairs = ctx->nr_threads / 2;

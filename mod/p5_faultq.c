@@ -286,7 +286,7 @@ static int p5_prepare(struct mmrace_ctx *ctx)
 	if (arg[MMRACE_P5_ARG_QUEUE] > P5_MAX_QUEUE ||
 	    arg[MMRACE_P5_ARG_SHARED] > MMRACE_P5_SHARED_YES)
 		return -EINVAL;
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	init_rwsem(&p->mmap_lock);

@@ -83,7 +83,7 @@ int mmrace_ioc_pin(struct mmrace_file *mf, void *arg)
 	if (slot == MMRACE_MAX_PINS)
 		return -ENOSPC;
 
-	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
+	pin = kzalloc_obj(*pin, GFP_KERNEL);
 	if (!pin)
 		return -ENOMEM;
 	/* Sized by the caller; a failure is its -ENOMEM, not a warning. */
@@ -184,7 +184,7 @@ int mmrace_ioc_page_info(struct mmrace_file *mf, void *arg)
 	req->refcount = folio_ref_count(folio) - 1;
 	req->order = folio_order(folio);
 	req->maybe_pinned = folio_maybe_dma_pinned(folio);
-	req->mm_has_pinned = test_bit(MMF_HAS_PINNED, &mf->mm->flags);
+	req->mm_has_pinned = mmrace_mm_flag(mf->mm, MMF_HAS_PINNED);
 	put_page(page);
 	return 0;
 }
