@@ -9,6 +9,9 @@
  * negative control, are in controls.c.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"
 
@@ -190,6 +193,150 @@ TEST_F(p2, bad_args)
 	p2_init(&r, MMRACE_P2_REFCNT_FIXED, 100, 0);
 	r.threads = 1;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+}
+
+/*
+ * The real per-VMA lock (7.x, CONFIG_PER_VMA_LOCK_STATS): user threads
+ * write-fault a region, through lock_vma_under_rcu(), while one thread
+ * replaces its VMAs (mmap MAP_FIXED over them: the old VMA is detached
+ * while readers may hold or look it up), splits and merges them (mprotect
+ * to a different protection and back) and zaps their pages
+ * (MADV_DONTNEED, so that the next write faults again). A fault that
+ * found a VMA and then saw it detached counts vma_lock_miss: the window
+ * the model's detach race lives in. Budget: P2_STORM_FAULTS write faults
+ * by page count, up to 4 budgets while vma_lock_miss stays 0, then fail.
+ * The kernel's own verdict is the splat scan of the guest log (KASAN,
+ * lockdep) that vm-run does after the suite.
+ */
+#define P2_STORM_PAGES		64
+#define P2_STORM_FAULTS		200000ULL
+
+struct p2_storm {
+	char *base;
+	size_t len;
+	long page;
+	int writers;
+	volatile int stop;
+	unsigned long long writes;	/* the mutator's progress */
+};
+
+static void *p2_storm_writer(void *arg)
+{
+	struct p2_storm *st = arg;
+	unsigned int seed = (unsigned int)(uintptr_t)&seed;
+	unsigned long long n = 0;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		size_t pg = rand_r(&seed) % P2_STORM_PAGES;
+
+		*(volatile char *)(st->base + pg * st->page) = 1;
+		n++;
+	}
+	return (void *)(uintptr_t)n;
+}
+
+static int p2_vmstat(const char *name, unsigned long long *val)
+{
+	char key[64];
+	unsigned long long v;
+	FILE *f = fopen("/proc/vmstat", "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %llu", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			*val = v;
+			found = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+TEST(real_lock_storm)
+{
+	static const char * const names[] = {
+		"vma_lock_success", "vma_lock_retry", "vma_lock_miss",
+		"vma_lock_abort",
+	};
+	unsigned long long before[4], after[4], faults = 0, cycles = 0;
+	struct p2_storm st = { 0 };
+	pthread_t th[8];
+	int i, nthr;
+
+	if (p2_vmstat("vma_lock_success", &before[0]))
+		SKIP(return, "no vma_lock_* in /proc/vmstat: the kernel has no CONFIG_PER_VMA_LOCK_STATS");
+	nthr = sysconf(_SC_NPROCESSORS_ONLN);
+	if (nthr < 2)
+		SKIP(return, "needs 2 CPUs, has %d", nthr);
+	if (nthr > 8)
+		nthr = 8;
+	st.page = sysconf(_SC_PAGESIZE);
+	st.len = P2_STORM_PAGES * st.page;
+	st.base = mmap(NULL, st.len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, st.base);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, p2_vmstat(names[i], &before[i]));
+	for (i = 0; i < nthr; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, p2_storm_writer, &st));
+
+	/*
+	 * The mutator runs until the VMA-lock faults (success + retry +
+	 * miss + abort; the counters are system-wide, and the guest runs
+	 * nothing else) reach the budget and a miss was seen, or four
+	 * budgets.
+	 */
+	for (;;) {
+		size_t pg = (cycles * 7) % (P2_STORM_PAGES - 8);
+		char *at = st.base + pg * st.page;
+		unsigned long long miss;
+
+		switch (cycles % 3) {
+		case 0:	/* replace 4 pages' VMA: the old one is detached */
+			ASSERT_EQ(at, mmap(at, 4 * st.page, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+					   -1, 0));
+			break;
+		case 1:	/* split off 2 pages and merge them back */
+			ASSERT_EQ(0, mprotect(at + st.page, 2 * st.page,
+					      PROT_READ | PROT_WRITE | PROT_EXEC));
+			ASSERT_EQ(0, mprotect(at + st.page, 2 * st.page,
+					      PROT_READ | PROT_WRITE));
+			break;
+		default: /* zap: the next writes fault again */
+			ASSERT_EQ(0, madvise(at, 8 * st.page, MADV_DONTNEED));
+			break;
+		}
+		cycles++;
+		if (cycles % 256)
+			continue;
+		faults = 0;
+		for (i = 0; i < 4; i++) {
+			ASSERT_EQ(0, p2_vmstat(names[i], &after[i]));
+			faults += after[i] - before[i];
+		}
+		miss = after[2] - before[2];
+		if (faults >= P2_STORM_FAULTS && (miss || faults >= 4 * P2_STORM_FAULTS))
+			break;
+	}
+	__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < nthr; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	munmap(st.base, st.len);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, p2_vmstat(names[i], &after[i]));
+	TH_LOG("%d writers, %llu mutations, %llu VMA-lock faults (budget %llu): vma_lock_success=%llu retry=%llu miss=%llu abort=%llu",
+	       nthr, cycles, faults, P2_STORM_FAULTS,
+	       after[0] - before[0], after[1] - before[1],
+	       after[2] - before[2], after[3] - before[3]);
+	EXPECT_LT(0, after[2] - before[2])
+		TH_LOG("window never opened: no fault saw its VMA detached (vma_lock_miss 0 over %llu faults)",
+		       faults);
+	EXPECT_LT(0, after[3] - before[3])
+		TH_LOG("no fault fell back to mmap_lock (vma_lock_abort 0)");
 }
 
 TEST_HARNESS_MAIN
