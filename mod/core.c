@@ -19,7 +19,6 @@
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/cred.h>
-#include <linux/sched/coredump.h>
 #include <linux/sched/task.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
@@ -720,7 +719,8 @@ static int mmrace_ioc_run(struct mmrace_file *mf, void *arg)
  * ptrace's attach check for a caller of another mm, with the real
  * credentials (PTRACE_MODE_ATTACH_REALCREDS): the same real uid and gid
  * as every one of the opener's, and a dumpable mm; or CAP_SYS_PTRACE in
- * the opener's user namespace (and the mm's, when it is not dumpable).
+ * the opener's user namespace (and the mm's, when it is not dumpable; on
+ * 7.x the opener's exec_state holds both, mmrace_dumpable_or_capable()).
  * ptrace_may_access() itself is not exported to modules; LSM ptrace hooks
  * are not consulted here. The mm checked for dumpability is the file's
  * (the one the caller would act on), not the opener's current one.
@@ -740,9 +740,7 @@ static bool mmrace_may_attach(struct task_struct *task, struct mm_struct *mm)
 	if (!ok)
 		ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
 	put_cred(tcred);
-	if (ok && get_dumpable(mm) != SUID_DUMP_USER)
-		ok = ns_capable(mm->user_ns, CAP_SYS_PTRACE);
-	return ok;
+	return ok && mmrace_dumpable_or_capable(task, mm);
 }
 
 /*

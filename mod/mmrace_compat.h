@@ -8,9 +8,16 @@
 #define _MMRACE_COMPAT_H
 
 #include <linux/bitops.h>
+#include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
 #include <linux/slab.h>
+#ifdef MMRACE_TASK_EXEC_STATE
+#include <linux/sched/exec_state.h>
+#endif
 
 /*
  * kzalloc_obj(P, gfp): one zeroed object of P's type. 7.x's slab.h has it,
@@ -40,6 +47,40 @@ static inline bool mmrace_mm_flag(const struct mm_struct *mm, int flag)
 	return mm_flags_test(flag, mm);
 #else
 	return test_bit(flag, &mm->flags);
+#endif
+}
+
+/**
+ * mmrace_dumpable_or_capable() - ptrace's dumpability test for an attach
+ * @task: the task to attach to (the file's opener)
+ * @mm: the mm the caller would act on (the file's)
+ *
+ * True when the target is dumpable by its owner (SUID_DUMP_USER), or the
+ * caller has CAP_SYS_PTRACE in the user namespace the target's dumpability
+ * belongs to. Until 6.x that state lives in the mm (get_dumpable(),
+ * mm->user_ns); 7.x moved it to the task's exec_state (dumpable and
+ * user_ns there, read under RCU as ptrace does). The header
+ * <linux/sched/exec_state.h> is the feature test (mod/Kbuild).
+ *
+ * Return: true if the dumpability part of an attach check passes.
+ */
+static inline bool mmrace_dumpable_or_capable(struct task_struct *task,
+					      struct mm_struct *mm)
+{
+#ifdef MMRACE_TASK_EXEC_STATE
+	const struct task_exec_state *es;
+	bool ok = false;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	if (es)
+		ok = READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER ||
+		     ns_capable(es->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	return ok;
+#else
+	return get_dumpable(mm) == SUID_DUMP_USER ||
+	       ns_capable(mm->user_ns, CAP_SYS_PTRACE);
 #endif
 }
 
