@@ -658,7 +658,7 @@ void mmrace_faultq_release(struct mmrace_file *mf)
 
 int mmrace_faultq_init(void)
 {
-	mmrace_fq_wq = alloc_workqueue("mmrace_faultq", 0, 0);
+	mmrace_fq_wq = alloc_workqueue("mmrace_faultq", WQ_PERCPU, 0);
 	return mmrace_fq_wq ? 0 : -ENOMEM;
 }
 

@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #ifdef MMRACE_TASK_EXEC_STATE
 #include <linux/sched/exec_state.h>
 #endif
@@ -27,6 +28,16 @@
  */
 #ifndef kzalloc_obj
 #define kzalloc_obj(P, gfp)	kzalloc(sizeof(P), gfp)
+#endif
+
+/*
+ * WQ_PERCPU: 7.x warns at alloc_workqueue() unless a workqueue says
+ * WQ_PERCPU or WQ_UNBOUND (per-CPU was the unsaid default before, and the
+ * device's workers are queued on chosen CPUs). An enum value there, so the
+ * feature test is a Kbuild grep of <linux/workqueue.h>.
+ */
+#ifndef MMRACE_HAS_WQ_PERCPU
+#define WQ_PERCPU	0
 #endif
 
 /**
