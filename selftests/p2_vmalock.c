@@ -199,40 +199,37 @@ TEST_F(p2, bad_args)
  * The real per-VMA lock (7.x, CONFIG_PER_VMA_LOCK_STATS): user threads
  * write-fault a region, through lock_vma_under_rcu(), while one thread
  * replaces its VMAs (mmap MAP_FIXED over them: the old VMA is detached
- * while readers may hold or look it up), splits and merges them (mprotect
- * to a different protection and back) and zaps their pages
- * (MADV_DONTNEED, so that the next write faults again). A fault that
- * found a VMA and then saw it detached counts vma_lock_miss: the window
- * the model's detach race lives in. Budget: P2_STORM_FAULTS write faults
- * by page count, up to 4 budgets while vma_lock_miss stays 0, then fail.
- * The kernel's own verdict is the splat scan of the guest log (KASAN,
- * lockdep) that vm-run does after the suite.
+ * while faults may have found it), splits and merges them (mprotect to a
+ * different protection and back) and zaps their pages (MADV_DONTNEED, so
+ * that the next writes fault again). A fault that found a VMA and then saw
+ * it detached counts vma_lock_miss: the window the model's detach race
+ * lives in. Budget: P2_STORM_REPLACES replacements (measured on the 7.3
+ * debug guest under TCG: about one miss per 700), up to 4 budgets while
+ * vma_lock_miss stays 0, then fail. The kernel's own verdict is the splat
+ * scan of the guest log (KASAN, lockdep) that vm-run does after the suite.
+ * The counters are system-wide; the guest runs nothing else.
  */
 #define P2_STORM_PAGES		64
-#define P2_STORM_FAULTS		200000ULL
+#define P2_STORM_REPLACES	2000ULL
 
 struct p2_storm {
 	char *base;
 	size_t len;
 	long page;
-	int writers;
-	volatile int stop;
-	unsigned long long writes;	/* the mutator's progress */
+	int stop;
 };
 
 static void *p2_storm_writer(void *arg)
 {
 	struct p2_storm *st = arg;
 	unsigned int seed = (unsigned int)(uintptr_t)&seed;
-	unsigned long long n = 0;
 
 	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
 		size_t pg = rand_r(&seed) % P2_STORM_PAGES;
 
 		*(volatile char *)(st->base + pg * st->page) = 1;
-		n++;
 	}
-	return (void *)(uintptr_t)n;
+	return NULL;
 }
 
 static int p2_vmstat(const char *name, unsigned long long *val)
@@ -255,24 +252,20 @@ static int p2_vmstat(const char *name, unsigned long long *val)
 	return found;
 }
 
-TEST(real_lock_storm)
+TEST_F_TIMEOUT(p2, real_lock_storm, 300)
 {
 	static const char * const names[] = {
 		"vma_lock_success", "vma_lock_retry", "vma_lock_miss",
 		"vma_lock_abort",
 	};
-	unsigned long long before[4], after[4], faults = 0, cycles = 0;
+	unsigned long long before[4], after[4], replaces = 0, cycles = 0;
 	struct p2_storm st = { 0 };
 	pthread_t th[8];
 	int i, nthr;
 
 	if (p2_vmstat("vma_lock_success", &before[0]))
 		SKIP(return, "no vma_lock_* in /proc/vmstat: the kernel has no CONFIG_PER_VMA_LOCK_STATS");
-	nthr = sysconf(_SC_NPROCESSORS_ONLN);
-	if (nthr < 2)
-		SKIP(return, "needs 2 CPUs, has %d", nthr);
-	if (nthr > 8)
-		nthr = 8;
+	nthr = self->ncpu > 8 ? 8 : self->ncpu;
 	st.page = sysconf(_SC_PAGESIZE);
 	st.len = P2_STORM_PAGES * st.page;
 	st.base = mmap(NULL, st.len, PROT_READ | PROT_WRITE,
@@ -283,43 +276,34 @@ TEST(real_lock_storm)
 	for (i = 0; i < nthr; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, p2_storm_writer, &st));
 
-	/*
-	 * The mutator runs until the VMA-lock faults (success + retry +
-	 * miss + abort; the counters are system-wide, and the guest runs
-	 * nothing else) reach the budget and a miss was seen, or four
-	 * budgets.
-	 */
 	for (;;) {
 		size_t pg = (cycles * 7) % (P2_STORM_PAGES - 8);
 		char *at = st.base + pg * st.page;
-		unsigned long long miss;
 
-		switch (cycles % 3) {
-		case 0:	/* replace 4 pages' VMA: the old one is detached */
-			ASSERT_EQ(at, mmap(at, 4 * st.page, PROT_READ | PROT_WRITE,
+		switch (cycles % 4) {
+		case 0:
+		case 1:	/* replace 8 pages' VMA: the old one is detached */
+			ASSERT_EQ(at, mmap(at, 8 * st.page, PROT_READ | PROT_WRITE,
 					   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 					   -1, 0));
+			replaces++;
 			break;
-		case 1:	/* split off 2 pages and merge them back */
+		case 2:	/* split off 2 pages and merge them back */
 			ASSERT_EQ(0, mprotect(at + st.page, 2 * st.page,
 					      PROT_READ | PROT_WRITE | PROT_EXEC));
 			ASSERT_EQ(0, mprotect(at + st.page, 2 * st.page,
 					      PROT_READ | PROT_WRITE));
 			break;
-		default: /* zap: the next writes fault again */
-			ASSERT_EQ(0, madvise(at, 8 * st.page, MADV_DONTNEED));
+		default: /* zap half the region: the next writes fault again */
+			ASSERT_EQ(0, madvise(st.base + (cycles & 4 ? st.len / 2 : 0),
+					     st.len / 2, MADV_DONTNEED));
 			break;
 		}
 		cycles++;
-		if (cycles % 256)
+		if (cycles % 64 || replaces < P2_STORM_REPLACES)
 			continue;
-		faults = 0;
-		for (i = 0; i < 4; i++) {
-			ASSERT_EQ(0, p2_vmstat(names[i], &after[i]));
-			faults += after[i] - before[i];
-		}
-		miss = after[2] - before[2];
-		if (faults >= P2_STORM_FAULTS && (miss || faults >= 4 * P2_STORM_FAULTS))
+		ASSERT_EQ(0, p2_vmstat(names[2], &after[2]));
+		if (after[2] > before[2] || replaces >= 4 * P2_STORM_REPLACES)
 			break;
 	}
 	__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
@@ -328,13 +312,15 @@ TEST(real_lock_storm)
 	munmap(st.base, st.len);
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, p2_vmstat(names[i], &after[i]));
-	TH_LOG("%d writers, %llu mutations, %llu VMA-lock faults (budget %llu): vma_lock_success=%llu retry=%llu miss=%llu abort=%llu",
-	       nthr, cycles, faults, P2_STORM_FAULTS,
+	TH_LOG("%d writers, %llu replacements in %llu mutations (budget %llu): vma_lock_success=%llu retry=%llu miss=%llu abort=%llu",
+	       nthr, replaces, cycles, P2_STORM_REPLACES,
 	       after[0] - before[0], after[1] - before[1],
 	       after[2] - before[2], after[3] - before[3]);
+	EXPECT_LT(0, after[0] - before[0])
+		TH_LOG("no fault took the per-VMA lock (vma_lock_success 0)");
 	EXPECT_LT(0, after[2] - before[2])
-		TH_LOG("window never opened: no fault saw its VMA detached (vma_lock_miss 0 over %llu faults)",
-		       faults);
+		TH_LOG("window never opened: no fault saw its VMA detached (vma_lock_miss 0 over %llu replacements)",
+		       replaces);
 	EXPECT_LT(0, after[3] - before[3])
 		TH_LOG("no fault fell back to mmap_lock (vma_lock_abort 0)");
 }
