@@ -125,14 +125,26 @@ TEST_F_TIMEOUT(p5, model_hint_only_races, 120)
 /* owner_check drops the faults of an mm a CLONE_VM sibling keeps alive. */
 TEST_F_TIMEOUT(p5, model_owner_check_false_abort, 60)
 {
+	__u64 false_abort = 0, after_exit = 0;
 	struct mmrace_run r;
+	int i;
 
-	ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK, 0, 0,
-				 P5_FIRST_MS, &r));
-	p5_log(_metadata, "owner_check, shared", &r);
-	EXPECT_EQ(1, r.counters[MMRACE_P5_C_SHARED]);
-	EXPECT_LT(0, r.counters[MMRACE_P5_C_FALSE_ABORT]);
-	EXPECT_EQ(0, r.counters[MMRACE_P5_C_AFTER_EXIT]);
+	/*
+	 * Runs until a false abort shows (up to P5_MAX_RUNS / 2): on a
+	 * loaded PREEMPT_RT guest one run of P5_FIRST_MS saw no owner
+	 * killed while faults were pending (after_kill 0).
+	 */
+	for (i = 0; i < P5_MAX_RUNS / 2 && !false_abort; i++) {
+		ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK, 0, 0,
+					 P5_FIRST_MS, &r));
+		p5_log(_metadata, "owner_check, shared", &r);
+		EXPECT_EQ(1, r.counters[MMRACE_P5_C_SHARED]);
+		false_abort += r.counters[MMRACE_P5_C_FALSE_ABORT];
+		after_exit += r.counters[MMRACE_P5_C_AFTER_EXIT];
+	}
+	EXPECT_LT(0, false_abort)
+		TH_LOG("no false abort in %d runs of %d ms", i, P5_FIRST_MS);
+	EXPECT_EQ(0, after_exit);
 	/* Not shared: its aborts are right. */
 	ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK,
 				 MMRACE_P5_SHARED_NO, 0, P5_FIRST_MS, &r));
