@@ -594,12 +594,23 @@ TEST_F_TIMEOUT(p5, kill_during_storm, 300)
 		       res[i].st.mark_to_drain_ns / 1e6);
 	/* mmget: faults after the death were refused by mmget_not_zero(). */
 	EXPECT_LT(0, res[2].st.aborted_late);
-	/* no_check does everything; the checks stop the useless work. */
+	/*
+	 * no_check does everything; the checks stop the useless work: each
+	 * aborts some and handles fewer faults after the kill. How many
+	 * fewer is a cost, logged below and not asserted:
+	 * mmget's work goes on until the dying opener's exit_mm() drops
+	 * mm_users, a scheduling latency: 123 ms in one loaded 6.12 CI
+	 * guest, where mmget handled 5.9 times fewer faults than no_check
+	 * and racy_check 27 times fewer.
+	 */
 	EXPECT_EQ(0, res[0].st.aborted_early + res[0].st.aborted_late);
 	for (i = 1; i < 4; i++) {
-		EXPECT_LT(10 * res[i].st.processed_after_mark,
+		EXPECT_LT(res[i].st.processed_after_mark,
 			  res[0].st.processed_after_mark);
 		EXPECT_LT(0, res[i].st.aborted_early + res[i].st.aborted_late);
+		TH_LOG("%s handled %.1f times fewer faults after the kill than no_check",
+		       vs[i].name, (double)res[0].st.processed_after_mark /
+		       (res[i].st.processed_after_mark ?: 1));
 	}
 	/* no_check's queue reference holds the teardown until it drains. */
 	EXPECT_LE(res[0].st.mark_to_drain_ns, res[0].st.mark_to_release_ns);
