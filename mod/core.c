@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/random.h>
 #include <linux/cred.h>
 #include <linux/sched/task.h>
 #include <linux/sched/mm.h>
@@ -26,14 +27,15 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "mmrace.h"
+#include "mmrace_internal.h"
 
+/* The registry: the patterns by id (ABI; listed in P-number order). */
 static const struct mmrace_pattern *const mmrace_patterns[MMRACE_NR_PATTERNS] = {
 	[MMRACE_P1_LOCKEDVM] = &mmrace_p1_lockedvm,
 	[MMRACE_P2_VMALOCK] = &mmrace_p2_vmalock,
+	[MMRACE_P3_MMUNOTIF] = &mmrace_p3_mmunotif,
 	[MMRACE_P4_FORKPIN] = &mmrace_p4_forkpin,
 	[MMRACE_P5_FAULTQ] = &mmrace_p5_faultq,
-	[MMRACE_P3_MMUNOTIF] = &mmrace_p3_mmunotif,
 	[MMRACE_BASELINE] = &mmrace_baseline,
 };
 
@@ -161,7 +163,7 @@ module_param_cb(variant, &mmrace_name_ops, &mmrace_variant_kps, 0644);
 MODULE_PARM_DESC(variant,
 		 "variant of that pattern run by 'echo 1 > run' (a variant name)");
 
-unsigned int mmrace_default_threads(void)
+static unsigned int mmrace_default_threads(void)
 {
 	unsigned int n = READ_ONCE(threads);
 
@@ -170,21 +172,21 @@ unsigned int mmrace_default_threads(void)
 	return min(n, num_online_cpus() * MMRACE_THREADS_PER_CPU);
 }
 
-u64 mmrace_default_duration_ms(void)
+static u64 mmrace_default_duration_ms(void)
 {
 	return READ_ONCE(duration_ms);
 }
 
 /* ---- the registry ------------------------------------------------------ */
 
-const struct mmrace_pattern *mmrace_pattern_get(u64 id)
+static const struct mmrace_pattern *mmrace_pattern_get(u64 id)
 {
 	if (id >= MMRACE_NR_PATTERNS)
 		return NULL;
 	return mmrace_patterns[id];
 }
 
-const struct mmrace_pattern *mmrace_pattern_by_name(const char *name)
+static const struct mmrace_pattern *mmrace_pattern_by_name(const char *name)
 {
 	char valid[128] = "";
 	unsigned int i;
@@ -199,7 +201,8 @@ const struct mmrace_pattern *mmrace_pattern_by_name(const char *name)
 	return NULL;
 }
 
-int mmrace_variant_by_name(const struct mmrace_pattern *pat, const char *name)
+static int mmrace_variant_by_name(const struct mmrace_pattern *pat,
+				  const char *name)
 {
 	char valid[128] = "";
 	unsigned int i;
@@ -349,9 +352,10 @@ static DEFINE_MUTEX(mmrace_results_lock);
 static struct mmrace_run mmrace_results[MMRACE_NR_PATTERNS][MMRACE_MAX_VARIANTS];
 static struct mmrace_run mmrace_last;
 static bool mmrace_have_last;
+static atomic64_t mmrace_runs;
 
-void mmrace_record_result(const struct mmrace_pattern *pat,
-			  const struct mmrace_run *res)
+static void mmrace_record_result(const struct mmrace_pattern *pat,
+				 const struct mmrace_run *res)
 {
 	mutex_lock(&mmrace_results_lock);
 	if (res->variant < MMRACE_MAX_VARIANTS)
@@ -359,6 +363,68 @@ void mmrace_record_result(const struct mmrace_pattern *pat,
 	mmrace_last = *res;
 	mmrace_have_last = true;
 	mutex_unlock(&mmrace_results_lock);
+	atomic64_inc(&mmrace_runs);
+}
+
+/*
+ * Check a request against its pattern and the module's limits, and fill
+ * in the defaults (threads, duration, seed): what the harness runs.
+ */
+static int mmrace_resolve(struct mmrace_run *req,
+			  const struct mmrace_pattern **patp)
+{
+	unsigned int max_threads = num_online_cpus() * MMRACE_THREADS_PER_CPU;
+	const struct mmrace_pattern *pat;
+	unsigned int i;
+
+	pat = mmrace_pattern_get(req->pattern);
+	if (!pat)
+		return -EINVAL;
+	if (req->variant >= pat->nr_variants)
+		return -EINVAL;
+	if (req->flags & ~MMRACE_RUN_FLAGS)
+		return -EINVAL;
+	for (i = pat->nr_args; i < MMRACE_NR_ARGS; i++)
+		if (req->arg[i])
+			return -EINVAL;
+	if (req->threads == 0) {
+		req->threads = mmrace_default_threads();
+		if (pat->thread_step > 1)
+			req->threads -= req->threads % pat->thread_step;
+		req->threads = max_t(u64, req->threads, pat->min_threads);
+	}
+	if (req->threads < pat->min_threads || req->threads > max_threads)
+		return -EINVAL;
+	if (pat->thread_step > 1 && req->threads % pat->thread_step)
+		return -EINVAL;
+	if (req->duration_ms > MMRACE_MAX_DURATION_MS ||
+	    req->iterations > MMRACE_MAX_ITERATIONS ||
+	    req->window_ns > MMRACE_MAX_WINDOW_NS)
+		return -EINVAL;
+	if (!req->duration_ms && !req->iterations)
+		req->duration_ms = mmrace_default_duration_ms();
+	if (!req->seed)
+		req->seed = get_random_u64() | 1;
+	*patp = pat;
+	return 0;
+}
+
+/*
+ * One run, from /dev/mmrace or debugfs: resolve, run in the harness,
+ * record. Its errors are mmrace_harness_run()'s and -EINVAL.
+ */
+static int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
+{
+	const struct mmrace_pattern *pat;
+	int ret;
+
+	ret = mmrace_resolve(req, &pat);
+	if (ret)
+		return ret;
+	ret = mmrace_harness_run(pat, req, mm);
+	if (!ret)
+		mmrace_record_result(pat, req);
+	return ret;
 }
 
 static u64 mmrace_ns_per_op(const struct mmrace_run *r)
@@ -625,10 +691,15 @@ static int mmrace_open(struct inode *inode, struct file *file)
 static int mmrace_release(struct inode *inode, struct file *file)
 {
 	struct mmrace_file *mf = file->private_data;
+	unsigned int p;
 
-	mmrace_faultq_release(mf);
-	mmrace_notif_release(mf);
-	mmrace_pin_release_all(mf);
+	/* Last pattern first (the device halves were set up in P order). */
+	for (p = ARRAY_SIZE(mmrace_patterns); p--; ) {
+		const struct mmrace_device *dev = mmrace_patterns[p]->dev;
+
+		if (dev && dev->release)
+			dev->release(mf);
+	}
 	put_pid(mf->opener);
 	mmdrop(mf->mm);
 	mutex_destroy(&mf->lock);
@@ -660,7 +731,7 @@ static int mmrace_ioc_info(struct mmrace_file *mf, void *arg)
 	info->max_duration_ms = MMRACE_MAX_DURATION_MS;
 	info->max_window_ns = MMRACE_MAX_WINDOW_NS;
 	info->kernel_flags = kf;
-	info->runs = mmrace_runs_completed();
+	info->runs = atomic64_read(&mmrace_runs);
 	return 0;
 }
 
@@ -703,16 +774,8 @@ static int mmrace_ioc_describe(struct mmrace_file *mf, void *arg)
 
 static int mmrace_ioc_run(struct mmrace_file *mf, void *arg)
 {
-	struct mmrace_run *req = arg;
-
 	/* Output fields of a reused struct are overwritten, never read. */
-	req->ops = 0;
-	req->elapsed_ns = 0;
-	req->violations = 0;
-	req->first_detect_ns = 0;
-	req->nr_counters = 0;
-	memset(req->counters, 0, sizeof(req->counters));
-	return mmrace_run(req, mf->mm);
+	return mmrace_run(arg, mf->mm);
 }
 
 /*
@@ -766,51 +829,7 @@ static int mmrace_may_use_mm(struct mmrace_file *mf)
 	return ok ? 0 : -EPERM;
 }
 
-/* The handler reaches the opener's mm: mmrace_may_use_mm() first. */
-#define MMRACE_IOF_OPENER_MM	BIT(0)
-/*
- * The handler does its own locking (it may sleep long, and other ioctls
- * of the file must not wait for it).
- */
-#define MMRACE_IOF_UNLOCKED	BIT(1)
-/* The struct has a pfn field: only for CAP_SYS_ADMIN, as in pagemap. */
-#define MMRACE_IOF_PFN		BIT(2)
-
-/**
- * struct mmrace_ioctl - one ioctl of /dev/mmrace
- * @nr: _IOC_NR of the command
- * @ksize: size of the struct this module knows
- * @minsize: size of the first published version of the struct
- * @pfn_off: offset of the struct's pfn field (with MMRACE_IOF_PFN)
- * @fn: the handler, on a kernel copy of the struct
- * @flags: MMRACE_IOF_* bits
- */
-struct mmrace_ioctl {
-	unsigned int nr;
-	size_t ksize;
-	size_t minsize;
-	size_t pfn_off;
-	int (*fn)(struct mmrace_file *mf, void *arg);
-	unsigned int flags;
-};
-
-#define MMRACE_IOCTL(cmd, type, first, handler, iof) {			\
-	.nr = _IOC_NR(cmd),						\
-	.ksize = sizeof(type),						\
-	.minsize = offsetofend(type, first),				\
-	.fn = handler,							\
-	.flags = iof,							\
-}
-
-#define MMRACE_IOCTL_PFN(cmd, type, first, handler) {			\
-	.nr = _IOC_NR(cmd),						\
-	.ksize = sizeof(type),						\
-	.minsize = offsetofend(type, first),				\
-	.pfn_off = offsetof(type, pfn),					\
-	.fn = handler,							\
-	.flags = MMRACE_IOF_OPENER_MM | MMRACE_IOF_PFN,			\
-}
-
+/* The core's own ioctls; the patterns' come with their device halves. */
 static const struct mmrace_ioctl mmrace_ioctls[] = {
 	MMRACE_IOCTL(MMRACE_IOC_INFO, struct mmrace_info, runs,
 		     mmrace_ioc_info, 0),
@@ -819,46 +838,40 @@ static const struct mmrace_ioctl mmrace_ioctls[] = {
 	/* P1's real targets charge the opener's mm. */
 	MMRACE_IOCTL(MMRACE_IOC_RUN, struct mmrace_run, counters,
 		     mmrace_ioc_run, MMRACE_IOF_OPENER_MM),
-	MMRACE_IOCTL(MMRACE_IOC_PIN, struct mmrace_pin, pinned_vm,
-		     mmrace_ioc_pin, MMRACE_IOF_OPENER_MM),
-	MMRACE_IOCTL_PFN(MMRACE_IOC_PIN_ACCESS, struct mmrace_pin_access, pfn,
-			 mmrace_ioc_pin_access),
-	MMRACE_IOCTL(MMRACE_IOC_UNPIN, struct mmrace_unpin, pinned_vm,
-		     mmrace_ioc_unpin, MMRACE_IOF_OPENER_MM),
-	MMRACE_IOCTL_PFN(MMRACE_IOC_PAGE_INFO, struct mmrace_page_info,
-			 mm_has_pinned, mmrace_ioc_page_info),
-	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_SUBMIT, struct mmrace_faultq_submit,
-		     pending, mmrace_ioc_faultq_submit, MMRACE_IOF_OPENER_MM),
-	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_WAIT, struct mmrace_faultq_stats,
-		     mark_to_drain_ns, mmrace_ioc_faultq_wait, 0),
-	MMRACE_IOCTL_PFN(MMRACE_IOC_FAULTQ_READ, struct mmrace_faultq_read,
-			 pfn, mmrace_ioc_faultq_read),
-	MMRACE_IOCTL(MMRACE_IOC_NOTIF_REGISTER, struct mmrace_notif_register,
-		     order, mmrace_ioc_notif_register, MMRACE_IOF_OPENER_MM),
-	MMRACE_IOCTL(MMRACE_IOC_NOTIF_CTL, struct mmrace_notif_ctl,
-		     mm_unstable, mmrace_ioc_notif_ctl,
-		     MMRACE_IOF_OPENER_MM | MMRACE_IOF_UNLOCKED),
-	MMRACE_IOCTL(MMRACE_IOC_NOTIF_UNREGISTER, struct mmrace_notif_register,
-		     order, mmrace_ioc_notif_unregister, MMRACE_IOF_OPENER_MM),
 };
+
+/* The row of ioctl number @nr: the core's, or a pattern's device half's. */
+static const struct mmrace_ioctl *mmrace_ioctl_find(unsigned int nr)
+{
+	unsigned int p, i;
+
+	for (i = 0; i < ARRAY_SIZE(mmrace_ioctls); i++)
+		if (mmrace_ioctls[i].nr == nr)
+			return &mmrace_ioctls[i];
+	for (p = 0; p < ARRAY_SIZE(mmrace_patterns); p++) {
+		const struct mmrace_device *dev = mmrace_patterns[p]->dev;
+
+		for (i = 0; dev && i < dev->nr_ioctls; i++)
+			if (dev->ioctls[i].nr == nr)
+				return &dev->ioctls[i];
+	}
+	return NULL;
+}
 
 static long mmrace_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long uarg)
 {
 	struct mmrace_file *mf = file->private_data;
 	void __user *uptr = (void __user *)uarg;
-	const struct mmrace_ioctl *ioc = NULL;
+	const struct mmrace_ioctl *ioc;
 	size_t usize = _IOC_SIZE(cmd);
-	unsigned int i;
 	void *buf;
 	long ret;
 
 	if (_IOC_TYPE(cmd) != MMRACE_IOC_MAGIC ||
 	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
 		return -ENOTTY;
-	for (i = 0; i < ARRAY_SIZE(mmrace_ioctls); i++)
-		if (mmrace_ioctls[i].nr == _IOC_NR(cmd))
-			ioc = &mmrace_ioctls[i];
+	ioc = mmrace_ioctl_find(_IOC_NR(cmd));
 	if (!ioc)
 		return -ENOTTY;
 	if (usize < ioc->minsize)
@@ -923,12 +936,46 @@ static struct miscdevice mmrace_misc = {
 	.mode = 0600,
 };
 
-/* The exit hooks of the first @n patterns, last first. */
-static void mmrace_patterns_exit(unsigned int n)
+/* A pattern's unload hooks: its device half's, then its model's. */
+static void mmrace_pattern_exit(const struct mmrace_pattern *pat)
 {
-	while (n--)
-		if (mmrace_patterns[n]->exit)
-			mmrace_patterns[n]->exit();
+	if (pat->dev && pat->dev->exit)
+		pat->dev->exit();
+	if (pat->exit)
+		pat->exit();
+}
+
+/* A pattern's load hooks: its model's, then its device half's. */
+static int mmrace_pattern_init(const struct mmrace_pattern *pat)
+{
+	int ret = pat->init ? pat->init() : 0;
+
+	if (ret || !pat->dev || !pat->dev->init)
+		return ret;
+	ret = pat->dev->init();
+	if (ret && pat->exit)
+		pat->exit();
+	return ret;
+}
+
+/* Whether the patterns fit the tables and no ioctl number is taken twice. */
+static bool mmrace_patterns_valid(void)
+{
+	unsigned int p, i;
+
+	for (p = 0; p < MMRACE_NR_PATTERNS; p++) {
+		const struct mmrace_pattern *pat = mmrace_patterns[p];
+
+		if (!pat || pat->id != p ||
+		    pat->nr_variants > MMRACE_MAX_VARIANTS ||
+		    pat->nr_counters > MMRACE_MAX_COUNTERS)
+			return false;
+		for (i = 0; pat->dev && i < pat->dev->nr_ioctls; i++)
+			if (mmrace_ioctl_find(pat->dev->ioctls[i].nr) !=
+			    &pat->dev->ioctls[i])
+				return false;
+	}
+	return true;
 }
 
 static int __init mmrace_init(void)
@@ -936,44 +983,36 @@ static int __init mmrace_init(void)
 	unsigned int p;
 	int ret;
 
+	if (WARN_ON(!mmrace_patterns_valid()))
+		return -EINVAL;
 	for (p = 0; p < MMRACE_NR_PATTERNS; p++) {
-		const struct mmrace_pattern *pat = mmrace_patterns[p];
-
-		if (WARN_ON(!pat || pat->id != p ||
-			    pat->nr_variants > MMRACE_MAX_VARIANTS ||
-			    pat->nr_counters > MMRACE_MAX_COUNTERS))
-			return -EINVAL;
-	}
-	for (p = 0; p < MMRACE_NR_PATTERNS; p++) {
-		ret = mmrace_patterns[p]->init ? mmrace_patterns[p]->init() : 0;
+		ret = mmrace_pattern_init(mmrace_patterns[p]);
 		if (ret)
 			goto err_patterns;
 	}
-	ret = mmrace_faultq_init();
+	ret = misc_register(&mmrace_misc);
 	if (ret)
 		goto err_patterns;
-	ret = misc_register(&mmrace_misc);
-	if (ret) {
-		mmrace_faultq_exit();
-		goto err_patterns;
-	}
 	mmrace_debugfs_init();
 	pr_info("loaded: %u patterns, /dev/mmrace, debugfs mmrace/\n",
 		MMRACE_NR_PATTERNS);
 	return 0;
 err_patterns:
-	mmrace_patterns_exit(p);
+	while (p--)
+		mmrace_pattern_exit(mmrace_patterns[p]);
 	return ret;
 }
 
 static void __exit mmrace_exit(void)
 {
+	unsigned int p;
+
 	mmrace_harness_shutdown();
 	debugfs_remove_recursive(mmrace_debugfs);
 	misc_deregister(&mmrace_misc);
-	mmrace_faultq_exit();
+	for (p = MMRACE_NR_PATTERNS; p--; )
+		mmrace_pattern_exit(mmrace_patterns[p]);
 	mmrace_mm_claims_exit();
-	mmrace_patterns_exit(MMRACE_NR_PATTERNS);
 }
 
 module_init(mmrace_init);

@@ -5,22 +5,22 @@
  * fatal signal of the caller or module unload stops them, and merge their
  * per-thread counters into one result.
  *
- * One run at a time in the whole module: a second caller gets -EBUSY.
+ * The core hands it a resolved request (mmrace_internal.h); the harness
+ * calls nothing back in the core. One run at a time in the whole module:
+ * a second caller gets -EBUSY.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/kthread.h>
-#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
-#include "mmrace.h"
+#include "mmrace_internal.h"
 
 /* How often (in operations, minus one) a thread checks its stop conditions. */
 #define MMRACE_CHECK_MASK	31
@@ -31,26 +31,6 @@ static DEFINE_MUTEX(mmrace_run_lock);
 static DEFINE_SPINLOCK(mmrace_active_lock);
 static struct mmrace_ctx *mmrace_active;
 static bool mmrace_shutting_down;
-static atomic64_t mmrace_runs;
-
-u64 mmrace_runs_completed(void)
-{
-	return atomic64_read(&mmrace_runs);
-}
-
-void mmrace_window(const struct mmrace_thread *t)
-{
-	u64 ns = t->ctx->req->window_ns;
-
-	if (ns)
-		ndelay(ns);
-}
-
-static bool mmrace_should_stop(const struct mmrace_ctx *ctx)
-{
-	return READ_ONCE(ctx->stop) || kthread_should_stop() ||
-	       ktime_after(ktime_get(), ctx->deadline);
-}
 
 static int mmrace_thread_fn(void *data)
 {
@@ -71,7 +51,7 @@ static int mmrace_thread_fn(void *data)
 
 	/*
 	 * The gate: every thread leaves it at the same instant. The acquire
-	 * pairs with the release in mmrace_run() that publishes t0.
+	 * pairs with the release in mmrace_harness_run() that publishes t0.
 	 */
 	while (!smp_load_acquire(&ctx->go)) {
 		if (READ_ONCE(ctx->stop) || kthread_should_stop())
@@ -104,45 +84,6 @@ out:
 		pat->thread_done(t);
 	if (atomic_dec_and_test(&ctx->running))
 		complete(&ctx->done);
-	return 0;
-}
-
-static int mmrace_validate(struct mmrace_run *req,
-			   const struct mmrace_pattern **patp)
-{
-	unsigned int max_threads = num_online_cpus() * MMRACE_THREADS_PER_CPU;
-	const struct mmrace_pattern *pat;
-	unsigned int i;
-
-	pat = mmrace_pattern_get(req->pattern);
-	if (!pat)
-		return -EINVAL;
-	if (req->variant >= pat->nr_variants)
-		return -EINVAL;
-	if (req->flags & ~MMRACE_RUN_FLAGS)
-		return -EINVAL;
-	for (i = pat->nr_args; i < MMRACE_NR_ARGS; i++)
-		if (req->arg[i])
-			return -EINVAL;
-	if (req->threads == 0) {
-		req->threads = mmrace_default_threads();
-		if (pat->thread_step > 1)
-			req->threads -= req->threads % pat->thread_step;
-		req->threads = max_t(u64, req->threads, pat->min_threads);
-	}
-	if (req->threads < pat->min_threads || req->threads > max_threads)
-		return -EINVAL;
-	if (pat->thread_step > 1 && req->threads % pat->thread_step)
-		return -EINVAL;
-	if (req->duration_ms > MMRACE_MAX_DURATION_MS ||
-	    req->iterations > MMRACE_MAX_ITERATIONS ||
-	    req->window_ns > MMRACE_MAX_WINDOW_NS)
-		return -EINVAL;
-	if (!req->duration_ms && !req->iterations)
-		req->duration_ms = mmrace_default_duration_ms();
-	if (!req->seed)
-		req->seed = get_random_u64() | 1;
-	*patp = pat;
 	return 0;
 }
 
@@ -182,9 +123,7 @@ static int mmrace_start_threads(struct mmrace_ctx *ctx)
 		t->task = task;
 		t->cpu = -1;
 		if (bound) {
-			cpu = cpumask_next(cpu, cpu_online_mask);
-			if (cpu >= nr_cpu_ids)
-				cpu = cpumask_first(cpu_online_mask);
+			cpu = mmrace_next_cpu(cpu);
 			kthread_bind(task, cpu);
 			t->cpu = cpu;
 		}
@@ -318,24 +257,27 @@ static int mmrace_set_active(struct mmrace_ctx *ctx)
 }
 
 /**
- * mmrace_run() - run one variant of one pattern, synchronously
- * @req: the request, validated here; the result is written back into it
+ * mmrace_harness_run() - run one variant of one pattern, synchronously
+ * @pat: the pattern
+ * @req: the request, resolved by the caller: a variant of @pat, its
+ *	threads, duration or iterations, window and seed within the limits
+ *	of mmrace.h; the result (ops, elapsed_ns, first_detect_ns,
+ *	violations, counters) is written into it, every output field, on
+ *	success
  * @mm: the caller's mm for real-kernel paths (the caller keeps it grabbed),
  *	or NULL
  *
- * Return: 0, -EINVAL for a bad request, -EBUSY while another run is in
- * progress, -EINTR when a fatal signal stopped the run, -ENOMEM, or the
- * first error a pattern operation returned.
+ * Return: 0, -EBUSY while another run is in progress, -ESHUTDOWN while
+ * the module unloads, -EINTR when a fatal signal stopped the run,
+ * -ENOMEM, or the first error the pattern's prepare or an operation
+ * returned.
  */
-int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
+int mmrace_harness_run(const struct mmrace_pattern *pat,
+		       struct mmrace_run *req, struct mm_struct *mm)
 {
-	const struct mmrace_pattern *pat;
 	struct mmrace_ctx *ctx;
 	int ret, err;
 
-	ret = mmrace_validate(req, &pat);
-	if (ret)
-		return ret;
 	if (!mutex_trylock(&mmrace_run_lock))
 		return -EBUSY;
 
@@ -390,11 +332,8 @@ int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
 	mmrace_merge(ctx);
 out_finish:
 	pat->finish(ctx);
-	if (!ret) {
+	if (!ret)
 		mmrace_sum_violations(ctx);
-		mmrace_record_result(pat, req);
-		atomic64_inc(&mmrace_runs);
-	}
 out_inactive:
 	mmrace_set_active(NULL);
 out_put:

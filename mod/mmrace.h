@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mmrace: internal interface between the core, the run harness and the
- * pattern files. A pattern is one struct mmrace_pattern; adding one means
- * adding a file and a line to mmrace_patterns[] in core.c.
+ * mmrace: the pattern API, what a pattern file (its model and its device
+ * half) may use. A pattern is one struct mmrace_pattern: its variants and
+ * counters, the operation the harness's threads run, and optionally the
+ * ioctls, per-open state and hooks of its device half. Adding one is a
+ * file, its line in the list below and in core.c's registry, and its uapi
+ * ids (Documentation/adding.rst).
+ * The core and the harness share mmrace_internal.h besides; a pattern file
+ * never includes it.
  */
 #ifndef _MMRACE_H
 #define _MMRACE_H
@@ -11,6 +16,9 @@
 #include <linux/bits.h>
 #include <linux/cache.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
@@ -53,6 +61,7 @@ struct mmrace_counter_desc {
 };
 
 struct mmrace_ctx;
+struct mmrace_device;
 
 /**
  * struct mmrace_thread - per-thread state of a run, one cache line apart
@@ -152,6 +161,7 @@ struct mmrace_ctx {
  * @finish: after every thread stopped and the threads' counters were
  *	merged into @ctx->req->counters: final checks into those, free
  *	@ctx->priv; called whenever @prepare succeeded
+ * @dev: optional: the pattern's device half (ioctls, per-open state)
  */
 struct mmrace_pattern {
 	u32 id;
@@ -171,47 +181,48 @@ struct mmrace_pattern {
 	int (*op)(struct mmrace_thread *t);
 	void (*thread_done)(struct mmrace_thread *t);
 	void (*finish)(struct mmrace_ctx *ctx);
+	const struct mmrace_device *dev;
 };
 
-struct mmrace_pinned;
-struct mmrace_faultq;
-struct mmrace_notif;
+/*
+ * Every pattern's struct, in P-number order, each defined in its own file
+ * and listed by id in core.c's mmrace_patterns[].
+ */
+extern const struct mmrace_pattern mmrace_p1_lockedvm;
+extern const struct mmrace_pattern mmrace_p2_vmalock;
+extern const struct mmrace_pattern mmrace_p3_mmunotif;
+extern const struct mmrace_pattern mmrace_p4_forkpin;
+extern const struct mmrace_pattern mmrace_p5_faultq;
+extern const struct mmrace_pattern mmrace_baseline;
 
 /**
  * struct mmrace_file - per-open state of /dev/mmrace
  * @mm: the opener's mm, mmgrab'd (never mmget across open time)
- * @lock: serialises the ioctls of this file
+ * @lock: serialises the ioctls of this file (but those flagged
+ *	MMRACE_IOF_UNLOCKED)
  * @opener: the opener's thread group (its pid, referenced)
- * @pins: long-term pins held by this file (pin.c), released on close
- * @faultq: the fake device with the fault queue (faultq.c), created by the
- *	first MMRACE_IOC_FAULTQ_SUBMIT, torn down on close
- * @notif: the real mmu_notifier subscribers (notif.c), registered by
- *	MMRACE_IOC_NOTIF_REGISTER, unregistered on close
+ * @state: each pattern's per-open state, indexed by pattern id: set by its
+ *	ioctls, freed by its &mmrace_device.release (mmrace_file_state())
  */
 struct mmrace_file {
 	struct mm_struct *mm;
 	struct mutex lock;	/* one ioctl of this file at a time */
 	struct pid *opener;
-	struct mmrace_pinned *pins[MMRACE_MAX_PINS];
-	struct mmrace_faultq *faultq;
-	struct mmrace_notif *notif;
+	void *state[MMRACE_NR_PATTERNS];
 };
 
-extern const struct mmrace_pattern mmrace_p1_lockedvm;
-extern const struct mmrace_pattern mmrace_p2_vmalock;
-extern const struct mmrace_pattern mmrace_p4_forkpin;
-extern const struct mmrace_pattern mmrace_p5_faultq;
-extern const struct mmrace_pattern mmrace_p3_mmunotif;
-extern const struct mmrace_pattern mmrace_baseline;
-
-/* Core (core.c). */
-const struct mmrace_pattern *mmrace_pattern_get(u64 id);
-const struct mmrace_pattern *mmrace_pattern_by_name(const char *name);
-int mmrace_variant_by_name(const struct mmrace_pattern *pat, const char *name);
-void mmrace_record_result(const struct mmrace_pattern *pat,
-			  const struct mmrace_run *res);
-unsigned int mmrace_default_threads(void);
-u64 mmrace_default_duration_ms(void);
+/**
+ * mmrace_file_state() - a pattern's per-open state slot of a file
+ * @mf: the file
+ * @id: the pattern's id (&enum mmrace_pattern_id)
+ *
+ * Return: the slot, NULL until the pattern stores something there; the
+ * pattern's own ioctls and release are its only users.
+ */
+static inline void **mmrace_file_state(struct mmrace_file *mf, u32 id)
+{
+	return &mf->state[id];
+}
 
 /**
  * mmrace_caller_is_opener() - whether the calling task runs in the mm the
@@ -226,6 +237,73 @@ static inline int mmrace_caller_is_opener(const struct mmrace_file *mf)
 	return current->mm == mf->mm ? 0 : -EPERM;
 }
 
+/* The handler reaches the opener's mm: ptrace-like authority first. */
+#define MMRACE_IOF_OPENER_MM	BIT(0)
+/*
+ * The handler does its own locking (it may sleep long, and other ioctls
+ * of the file must not wait for it).
+ */
+#define MMRACE_IOF_UNLOCKED	BIT(1)
+/* The struct has a pfn field: only for CAP_SYS_ADMIN, as in pagemap. */
+#define MMRACE_IOF_PFN		BIT(2)
+
+/**
+ * struct mmrace_ioctl - one ioctl of /dev/mmrace
+ * @nr: _IOC_NR of the command
+ * @ksize: size of the struct this module knows
+ * @minsize: size of the first published version of the struct
+ * @pfn_off: offset of the struct's pfn field (with MMRACE_IOF_PFN)
+ * @fn: the handler, on a kernel copy of the struct (zero-extended from
+ *	the caller's version; copied back when it returns 0); under
+ *	&mmrace_file.lock unless MMRACE_IOF_UNLOCKED
+ * @flags: MMRACE_IOF_* bits
+ */
+struct mmrace_ioctl {
+	unsigned int nr;
+	size_t ksize;
+	size_t minsize;
+	size_t pfn_off;
+	int (*fn)(struct mmrace_file *mf, void *arg);
+	unsigned int flags;
+};
+
+/* A row of an ioctl table; @first: the last field of the first version. */
+#define MMRACE_IOCTL(cmd, type, first, handler, iof) {			\
+	.nr = _IOC_NR(cmd),						\
+	.ksize = sizeof(type),						\
+	.minsize = offsetofend(type, first),				\
+	.fn = handler,							\
+	.flags = iof,							\
+}
+
+/* A row for a struct with a pfn field that reaches the opener's mm. */
+#define MMRACE_IOCTL_PFN(cmd, type, first, handler) {			\
+	.nr = _IOC_NR(cmd),						\
+	.ksize = sizeof(type),						\
+	.minsize = offsetofend(type, first),				\
+	.pfn_off = offsetof(type, pfn),					\
+	.fn = handler,							\
+	.flags = MMRACE_IOF_OPENER_MM | MMRACE_IOF_PFN,			\
+}
+
+/**
+ * struct mmrace_device - a pattern's real-kernel half behind /dev/mmrace
+ * @ioctls: the pattern's ioctls (their numbers unique in the module)
+ * @nr_ioctls: number of @ioctls
+ * @release: optional: the file is closing: undo what its ioctls left
+ *	(pins, notifiers, queues) and free the pattern's per-open state;
+ *	called for every pattern, last pattern first, with no ioctl running
+ * @init: optional: at module load, after the model's &mmrace_pattern.init
+ * @exit: optional: at module unload, before the model's exit
+ */
+struct mmrace_device {
+	const struct mmrace_ioctl *ioctls;
+	unsigned int nr_ioctls;
+	void (*release)(struct mmrace_file *mf);
+	int (*init)(void);
+	void (*exit)(void);
+};
+
 /* Uses of an mm that together allow the interval-notifier hang. */
 enum mmrace_mm_use {
 	MMRACE_MM_ITREE,
@@ -236,32 +314,6 @@ enum mmrace_mm_use {
 int mmrace_mm_claim(struct mm_struct *mm, enum mmrace_mm_use use,
 		    bool allow_hang);
 void mmrace_mm_unclaim(struct mm_struct *mm, enum mmrace_mm_use use);
-
-/* Real pins held by an open file (pin.c); called under mmrace_file.lock. */
-int mmrace_ioc_pin(struct mmrace_file *mf, void *arg);
-int mmrace_ioc_pin_access(struct mmrace_file *mf, void *arg);
-int mmrace_ioc_unpin(struct mmrace_file *mf, void *arg);
-int mmrace_ioc_page_info(struct mmrace_file *mf, void *arg);
-void mmrace_pin_release_all(struct mmrace_file *mf);
-
-/* The fake device of P5 (faultq.c); ioctls under mmrace_file.lock. */
-int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg);
-int mmrace_ioc_faultq_wait(struct mmrace_file *mf, void *arg);
-int mmrace_ioc_faultq_read(struct mmrace_file *mf, void *arg);
-void mmrace_faultq_release(struct mmrace_file *mf);
-int mmrace_faultq_init(void);
-void mmrace_faultq_exit(void);
-
-/* The real notifier subscribers of P3 (notif.c). */
-int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg);
-int mmrace_ioc_notif_ctl(struct mmrace_file *mf, void *arg);
-int mmrace_ioc_notif_unregister(struct mmrace_file *mf, void *arg);
-void mmrace_notif_release(struct mmrace_file *mf);
-
-/* Run harness (harness.c). */
-int mmrace_run(struct mmrace_run *req, struct mm_struct *mm);
-void mmrace_harness_shutdown(void);
-u64 mmrace_runs_completed(void);
 
 /**
  * mmrace_now_ns() - nanoseconds since the run's start gate
@@ -294,7 +346,98 @@ static inline void mmrace_violation(struct mmrace_thread *t,
 		WRITE_ONCE(t->ctx->stop, 1);
 }
 
-/* Busy-wait inside a race window when the run asked for one. */
-void mmrace_window(const struct mmrace_thread *t);
+/**
+ * mmrace_window() - busy-wait inside a race window
+ * @t: the thread
+ *
+ * Widens the window by the run's &mmrace_run.window_ns (0: natural rate).
+ */
+static inline void mmrace_window(const struct mmrace_thread *t)
+{
+	u64 ns = t->ctx->req->window_ns;
+
+	if (ns)
+		ndelay(ns);
+}
+
+/**
+ * mmrace_window_random() - busy-wait a random share of the race window
+ * @t: the thread (its PRNG draws the share)
+ *
+ * Waits 0 to &mmrace_run.window_ns ns, uniformly: threads that enter one
+ * window at different points spread over all of it.
+ */
+static inline void mmrace_window_random(struct mmrace_thread *t)
+{
+	u64 ns = t->ctx->req->window_ns;
+
+	if (ns)
+		ndelay(prandom_u32_state(&t->rnd) % (u32)(ns + 1));
+}
+
+/**
+ * mmrace_should_stop() - whether the run is over for its threads
+ * @ctx: the run
+ *
+ * The harness's own stop test, for a pattern that waits inside an
+ * operation: a stop flag (a thread's error, a detection with
+ * MMRACE_RUN_STOP_ON_DETECT, the caller's fatal signal, module unload),
+ * kthread_stop(), or the deadline.
+ *
+ * Return: true when the calling thread should give up and return.
+ */
+static inline bool mmrace_should_stop(const struct mmrace_ctx *ctx)
+{
+	return READ_ONCE(ctx->stop) || kthread_should_stop() ||
+	       ktime_after(ktime_get(), ctx->deadline);
+}
+
+/* Spins of a busy-wait between two cond_resched() and stop checks. */
+#define MMRACE_SPINS		256
+
+/**
+ * mmrace_spin_until() - busy-wait for a condition inside an operation
+ * @ctx: the run
+ * @cond: the condition, evaluated on every spin
+ * @give_up: evaluated every MMRACE_SPINS spins, after cond_resched(),
+ *	with mmrace_should_stop(): the other side is gone for good
+ *
+ * Return: true once @cond holds, false when the run stops or @give_up
+ * holds first.
+ */
+#define mmrace_spin_until(ctx, cond, give_up) ({			\
+	unsigned int __spins = 0;					\
+	bool __ok = true;						\
+									\
+	while (!(cond)) {						\
+		cpu_relax();						\
+		if (++__spins < MMRACE_SPINS)				\
+			continue;					\
+		__spins = 0;						\
+		cond_resched();						\
+		if (mmrace_should_stop(ctx) || (give_up)) {		\
+			__ok = false;					\
+			break;						\
+		}							\
+	}								\
+	__ok;								\
+})
+
+/**
+ * mmrace_next_cpu() - the online CPU after @cpu, round-robin
+ * @cpu: a CPU, or -1 for the first
+ *
+ * Spreads threads or workers over the online CPUs in turn; the caller
+ * holds cpus_read_lock() when the binding must not race a hotplug.
+ *
+ * Return: the next online CPU, wrapping to the first.
+ */
+static inline int mmrace_next_cpu(int cpu)
+{
+	cpu = cpumask_next(cpu, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	return cpu;
+}
 
 #endif /* _MMRACE_H */

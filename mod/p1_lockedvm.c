@@ -116,89 +116,143 @@ static void p1_transient(struct mmrace_thread *t)
 	t->cnt[MMRACE_P1_C_TRANSIENT]++;
 }
 
+/*
+ * Each variant's charge of @n pages against @limit, 0 or -ENOMEM, and its
+ * uncharge: one small function each, in p1_ops[] by variant.
+ */
+
+/* Check and add under one lock: the kernel's mmap_lock-serialised way. */
+static int p1_charge_mutex(struct mmrace_thread *t, struct p1_state *p,
+			   s64 n, s64 limit)
+{
+	atomic64_t *c = p->ctr;
+
+	if (p->target == MMRACE_P1_TARGET_LOCKED_VM)
+		return p1_account_locked_vm(t->ctx, n, true);
+	mutex_lock(&p->lock);
+	if (atomic64_read(c) + n > limit) {
+		mutex_unlock(&p->lock);
+		return -ENOMEM;
+	}
+	mmrace_window(t);
+	atomic64_add(n, c);
+	mutex_unlock(&p->lock);
+	return 0;
+}
+
+static void p1_uncharge_mutex(struct mmrace_thread *t, struct p1_state *p,
+			      s64 n)
+{
+	if (p->target == MMRACE_P1_TARGET_LOCKED_VM) {
+		p1_account_locked_vm(t->ctx, n, false);
+		return;
+	}
+	mutex_lock(&p->lock);
+	atomic64_sub(n, p->ctr);
+	mutex_unlock(&p->lock);
+}
+
+/* Add, then unwind when over: a false -ENOMEM for a charge beside it. */
+static int p1_charge_add_unwind(struct mmrace_thread *t, struct p1_state *p,
+				s64 n, s64 limit)
+{
+	atomic64_t *c = p->ctr;
+
+	if (atomic64_add_return(n, c) > limit) {
+		p1_transient(t);
+		mmrace_window(t);
+		atomic64_sub(n, c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A racy pre-check in front of add_unwind: narrows the window only. */
+static int p1_charge_precheck_add(struct mmrace_thread *t,
+				  struct p1_state *p, s64 n, s64 limit)
+{
+	s64 cur = atomic64_read(p->ctr);
+
+	if (cur > limit)
+		p1_transient(t);
+	if (cur + n > limit)
+		return -ENOMEM;
+	mmrace_window(t);
+	return p1_charge_add_unwind(t, p, n, limit);
+}
+
+/* Compare-and-exchange from the value read: never above, no unwind. */
+static int p1_charge_cmpxchg(struct mmrace_thread *t, struct p1_state *p,
+			     s64 n, s64 limit)
+{
+	atomic64_t *c = p->ctr;
+	s64 cur = atomic64_read(c);
+
+	for (;;) {
+		if (cur > limit)
+			p1_transient(t);
+		if (cur + n > limit)
+			return -ENOMEM;
+		mmrace_window(t);
+		if (atomic64_try_cmpxchg(c, &cur, cur + n))
+			return 0;
+		t->cnt[MMRACE_P1_C_RETRIES]++;
+	}
+}
+
+/* Check, then a plain add (hfi1): two charges commit above the limit. */
+static int p1_charge_check_add(struct mmrace_thread *t, struct p1_state *p,
+			       s64 n, s64 limit)
+{
+	atomic64_t *c = p->ctr;
+	s64 cur = atomic64_read(c);
+
+	if (cur > limit)
+		p1_transient(t);
+	if (cur + n > limit)
+		return -ENOMEM;
+	mmrace_window(t);
+	atomic64_add(n, c);
+	return 0;
+}
+
+static void p1_uncharge_atomic(struct mmrace_thread *t, struct p1_state *p,
+			       s64 n)
+{
+	atomic64_sub(n, p->ctr);
+}
+
+/**
+ * struct p1_ops - one variant's accounting
+ * @charge: charge @n pages against @limit: 0, or -ENOMEM (nothing held)
+ * @uncharge: give back @n pages @charge took
+ */
+struct p1_ops {
+	int (*charge)(struct mmrace_thread *t, struct p1_state *p, s64 n,
+		      s64 limit);
+	void (*uncharge)(struct mmrace_thread *t, struct p1_state *p, s64 n);
+};
+
+static const struct p1_ops p1_ops[MMRACE_P1_NR_VARIANTS] = {
+	[MMRACE_P1_MUTEX] = { p1_charge_mutex, p1_uncharge_mutex },
+	[MMRACE_P1_ADD_UNWIND] = { p1_charge_add_unwind, p1_uncharge_atomic },
+	[MMRACE_P1_PRECHECK_ADD] = { p1_charge_precheck_add,
+				     p1_uncharge_atomic },
+	[MMRACE_P1_CMPXCHG] = { p1_charge_cmpxchg, p1_uncharge_atomic },
+	[MMRACE_P1_CHECK_ADD] = { p1_charge_check_add, p1_uncharge_atomic },
+};
+
 /* Charge @n pages against @limit @variant's way: 0 or -ENOMEM. */
 static int p1_charge(struct mmrace_thread *t, struct p1_state *p,
 		     unsigned int variant, s64 n, s64 limit)
 {
-	atomic64_t *c = p->ctr;
-	s64 cur, new;
-
-	switch (variant) {
-	case MMRACE_P1_MUTEX:
-		if (p->target == MMRACE_P1_TARGET_LOCKED_VM)
-			return p1_account_locked_vm(t->ctx, n, true);
-		mutex_lock(&p->lock);
-		cur = atomic64_read(c);
-		if (cur + n > limit) {
-			mutex_unlock(&p->lock);
-			return -ENOMEM;
-		}
-		mmrace_window(t);
-		atomic64_add(n, c);
-		mutex_unlock(&p->lock);
-		return 0;
-
-	case MMRACE_P1_PRECHECK_ADD:
-		cur = atomic64_read(c);
-		if (cur > limit)
-			p1_transient(t);
-		if (cur + n > limit)
-			return -ENOMEM;
-		mmrace_window(t);
-		fallthrough;
-	case MMRACE_P1_ADD_UNWIND:
-		new = atomic64_add_return(n, c);
-		if (new > limit) {
-			p1_transient(t);
-			mmrace_window(t);
-			atomic64_sub(n, c);
-			return -ENOMEM;
-		}
-		return 0;
-
-	case MMRACE_P1_CMPXCHG:
-		cur = atomic64_read(c);
-		for (;;) {
-			if (cur > limit)
-				p1_transient(t);
-			new = cur + n;
-			if (new > limit)
-				return -ENOMEM;
-			mmrace_window(t);
-			if (atomic64_try_cmpxchg(c, &cur, new))
-				return 0;
-			t->cnt[MMRACE_P1_C_RETRIES]++;
-		}
-
-	case MMRACE_P1_CHECK_ADD:
-		cur = atomic64_read(c);
-		if (cur > limit)
-			p1_transient(t);
-		if (cur + n > limit)
-			return -ENOMEM;
-		mmrace_window(t);
-		atomic64_add(n, c);
-		return 0;
-	}
-	return -EINVAL;
+	return p1_ops[variant].charge(t, p, n, limit);
 }
 
 static void p1_uncharge(struct mmrace_thread *t, struct p1_state *p,
 			unsigned int variant, s64 n)
 {
-	switch (variant) {
-	case MMRACE_P1_MUTEX:
-		if (p->target == MMRACE_P1_TARGET_LOCKED_VM) {
-			p1_account_locked_vm(t->ctx, n, false);
-			return;
-		}
-		mutex_lock(&p->lock);
-		atomic64_sub(n, p->ctr);
-		mutex_unlock(&p->lock);
-		return;
-	default:
-		atomic64_sub(n, p->ctr);
-	}
+	p1_ops[variant].uncharge(t, p, n);
 }
 
 static enum p1_role p1_role(const struct p1_state *p,

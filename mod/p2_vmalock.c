@@ -193,19 +193,10 @@ static void p2_put_v6(struct mmrace_thread *t, struct p2_read *r)
 	}
 }
 
-static void p2_read_unlock(struct mmrace_thread *t, struct p2_read *r)
+static void p2_unlock_rwsem(struct mmrace_thread *t, struct p2_read *r)
 {
-	switch (t->ctx->variant) {
-	case MMRACE_P2_RWSEM:
-		up_read(&r->obj->sem);
-		p2_shadow_release(r);
-		break;
-	case MMRACE_P2_REFCNT_BROKEN:
-		p2_put_v6(t, r);
-		break;
-	default:
-		p2_put_fixed(t, r);
-	}
+	up_read(&r->obj->sem);
+	p2_shadow_release(r);
 }
 
 /* Increment unless zero or above @limit; *old gets the value seen. */
@@ -227,12 +218,102 @@ static bool p2_locked_now(struct p2_state *st, struct p2_obj *obj)
 	return READ_ONCE(obj->lock_seq) == smp_load_acquire(&st->mm_lock_seq);
 }
 
+/*
+ * Each variant's read-trylock after the early check, 0 or the counter
+ * saying why it failed, and its unlock: in p2_ops[] by variant.
+ */
+
+/* 6.12: the object's rw_semaphore, then the detached flag. */
+static int p2_trylock_rwsem(struct mmrace_thread *t, struct p2_read *r)
+{
+	struct p2_state *st = t->ctx->priv;
+	struct p2_obj *obj = r->obj;
+
+	if (!down_read_trylock(&obj->sem))
+		return MMRACE_P2_C_READ_LOCKED;
+	r->gen = READ_ONCE(obj->gen);
+	p2_shadow_acquire(r);
+	if (p2_locked_now(st, obj)) {
+		p2_unlock_rwsem(t, r);
+		return MMRACE_P2_C_READ_LOCKED;
+	}
+	if (READ_ONCE(obj->detached)) {
+		p2_unlock_rwsem(t, r);
+		return MMRACE_P2_C_READ_DETACHED;
+	}
+	return 0;
+}
+
+/* v6: the reference count, the lockdep acquire in the shadow before it. */
+static int p2_trylock_v6(struct mmrace_thread *t, struct p2_read *r)
+{
+	struct p2_state *st = t->ctx->priv;
+	struct p2_obj *obj = r->obj;
+	int old;
+
+	p2_shadow_acquire(r);
+	if (!p2_inc_not_zero_limited(obj, P2_REF_LIMIT_V6, &old)) {
+		p2_shadow_release(r);
+		return old ? MMRACE_P2_C_READ_LOCKED :
+			     MMRACE_P2_C_READ_DETACHED;
+	}
+	r->gen = READ_ONCE(obj->gen);
+	mmrace_window(t);
+	if ((old & P2_LOCK_OFFSET) || p2_locked_now(st, obj)) {
+		p2_put_v6(t, r);
+		return MMRACE_P2_C_READ_LOCKED;
+	}
+	return 0;
+}
+
+/* 6.15: the reference count, lockdep acquired once the count is ours. */
+static int p2_trylock_fixed(struct mmrace_thread *t, struct p2_read *r)
+{
+	struct p2_state *st = t->ctx->priv;
+	struct p2_obj *obj = r->obj;
+	int old;
+
+	if (!p2_inc_not_zero_limited(obj, P2_REF_LIMIT, &old))
+		return old ? MMRACE_P2_C_READ_LOCKED :
+			     MMRACE_P2_C_READ_DETACHED;
+	rwsem_acquire_read(p2_dep_map(obj), 0, 1, _RET_IP_);
+	p2_shadow_acquire(r);
+	r->gen = READ_ONCE(obj->gen);
+	mmrace_window(t);
+	if (p2_locked_now(st, obj)) {
+		p2_put_fixed(t, r);
+		return MMRACE_P2_C_READ_LOCKED;
+	}
+	return 0;
+}
+
+/**
+ * struct p2_ops - one variant's read side
+ * @trylock: take the read lock on @r->obj: 0, or the counter
+ *	(MMRACE_P2_C_READ_*) saying why not
+ * @unlock: drop what @trylock took
+ */
+struct p2_ops {
+	int (*trylock)(struct mmrace_thread *t, struct p2_read *r);
+	void (*unlock)(struct mmrace_thread *t, struct p2_read *r);
+};
+
+static const struct p2_ops p2_ops[MMRACE_P2_NR_VARIANTS] = {
+	[MMRACE_P2_RWSEM] = { p2_trylock_rwsem, p2_unlock_rwsem },
+	[MMRACE_P2_REFCNT_BROKEN] = { p2_trylock_v6, p2_put_v6 },
+	[MMRACE_P2_REFCNT_FIXED] = { p2_trylock_fixed, p2_put_fixed },
+};
+
+static void p2_read_unlock(struct mmrace_thread *t, struct p2_read *r)
+{
+	p2_ops[t->ctx->variant].unlock(t, r);
+}
+
 /* Returns 0, or the counter saying why the read-trylock failed. */
 static int p2_read_trylock(struct mmrace_thread *t, struct p2_read *r)
 {
 	struct p2_state *st = t->ctx->priv;
 	struct p2_obj *obj = r->obj;
-	int old;
 
 	/* Cheap early check, racy by design (a false "locked" is allowed). */
 	if (READ_ONCE(obj->lock_seq) == READ_ONCE(st->mm_lock_seq))
@@ -242,55 +323,8 @@ static int p2_read_trylock(struct mmrace_thread *t, struct p2_read *r)
 	 * detach, free and reuse the object: a random share of the window
 	 * spreads readers over all of it.
 	 */
-	if (t->ctx->req->window_ns)
-		ndelay(prandom_u32_state(&t->rnd) %
-		       (u32)(t->ctx->req->window_ns + 1));
-
-	switch (t->ctx->variant) {
-	case MMRACE_P2_RWSEM:
-		if (!down_read_trylock(&obj->sem))
-			return MMRACE_P2_C_READ_LOCKED;
-		r->gen = READ_ONCE(obj->gen);
-		p2_shadow_acquire(r);
-		if (p2_locked_now(st, obj)) {
-			p2_read_unlock(t, r);
-			return MMRACE_P2_C_READ_LOCKED;
-		}
-		if (READ_ONCE(obj->detached)) {
-			p2_read_unlock(t, r);
-			return MMRACE_P2_C_READ_DETACHED;
-		}
-		return 0;
-
-	case MMRACE_P2_REFCNT_BROKEN:
-		p2_shadow_acquire(r);
-		if (!p2_inc_not_zero_limited(obj, P2_REF_LIMIT_V6, &old)) {
-			p2_shadow_release(r);
-			return old ? MMRACE_P2_C_READ_LOCKED :
-				     MMRACE_P2_C_READ_DETACHED;
-		}
-		r->gen = READ_ONCE(obj->gen);
-		mmrace_window(t);
-		if ((old & P2_LOCK_OFFSET) || p2_locked_now(st, obj)) {
-			p2_put_v6(t, r);
-			return MMRACE_P2_C_READ_LOCKED;
-		}
-		return 0;
-
-	default:
-		if (!p2_inc_not_zero_limited(obj, P2_REF_LIMIT, &old))
-			return old ? MMRACE_P2_C_READ_LOCKED :
-				     MMRACE_P2_C_READ_DETACHED;
-		rwsem_acquire_read(p2_dep_map(obj), 0, 1, _RET_IP_);
-		p2_shadow_acquire(r);
-		r->gen = READ_ONCE(obj->gen);
-		mmrace_window(t);
-		if (p2_locked_now(st, obj)) {
-			p2_put_fixed(t, r);
-			return MMRACE_P2_C_READ_LOCKED;
-		}
-		return 0;
-	}
+	mmrace_window_random(t);
+	return p2_ops[t->ctx->variant].trylock(t, r);
 }
 
 static int p2_reader_op(struct mmrace_thread *t)

@@ -38,7 +38,7 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 
-#include "mmrace.h"
+#include "p3_mmunotif.h"
 
 #define P3_MAX_SUBS		16
 #define P3_DEFAULT_A		2
@@ -150,13 +150,91 @@ static void p3_end(struct mmrace_thread *t, struct p3_inv *inv,
 	atomic_dec(&sub->count);
 }
 
+/*
+ * What each variant does once a start failed (inside the invalidation's
+ * SRCU section): the ends it gives, in p3_ops[] by variant.
+ */
+
+/* The 2019 code: the caller skips the range's end, for everyone. */
+static void p3_fail_skip_end(struct mmrace_thread *t, struct p3_state *p,
+			     struct p3_inv *inv, struct p3_sub *failed)
+{
+}
+
+/*
+ * End the ones before the failing subscription: by sort key, which still
+ * bounds the walk when the failing one was unregistered meanwhile (it is
+ * not freed before this walk's SRCU section ends).
+ */
+static void p3_fail_undo_sorted(struct mmrace_thread *t, struct p3_state *p,
+				struct p3_inv *inv, struct p3_sub *failed)
+{
+	struct p3_sub *sub;
+
+	hlist_for_each_entry_srcu(sub, &p->chain, node,
+				  srcu_read_lock_held(&p->srcu)) {
+		if (sub->key >= failed->key)
+			break;
+		p3_end(t, inv, sub, true);
+	}
+}
+
+static void p3_fail_end_all(struct mmrace_thread *t, struct p3_state *p,
+			    struct p3_inv *inv, struct p3_sub *failed)
+{
+	struct p3_sub *sub;
+
+	/* Upstream: every subscription that has an end. */
+	hlist_for_each_entry_srcu(sub, &p->chain, node,
+				  srcu_read_lock_held(&p->srcu))
+		p3_end(t, inv, sub, true);
+}
+
+/**
+ * struct p3_ops - one variant's invalidation
+ * @start_all: the start walk goes on past a failed start (2021's
+ *	c2655835fd8c), instead of stopping at it
+ * @fail: the ends given once a start failed (@failed: the first to fail)
+ */
+struct p3_ops {
+	bool start_all;
+	void (*fail)(struct mmrace_thread *t, struct p3_state *p,
+		     struct p3_inv *inv, struct p3_sub *failed);
+};
+
+static const struct p3_ops p3_ops[MMRACE_P3_NR_VARIANTS] = {
+	[MMRACE_P3_SKIP_END] = { false, p3_fail_skip_end },
+	[MMRACE_P3_UNDO_SORTED] = { false, p3_fail_undo_sorted },
+	[MMRACE_P3_END_ALL_STARTED] = { true, p3_fail_end_all },
+};
+
+/* Every A that started must have ended exactly as often, unless removed. */
+static void p3_check_ends(struct mmrace_thread *t, struct p3_inv *inv)
+{
+	unsigned int i;
+
+	/* Pairs with the smp_wmb() in p3_churn(). */
+	smp_rmb();
+	for (i = 0; i < inv->nr; i++) {
+		struct p3_rec *r = &inv->rec[i];
+
+		if (r->sub->kind != P3_A || READ_ONCE(r->sub->removed))
+			continue;
+		if (r->ended < r->started)
+			mmrace_violation(t, MMRACE_P3_C_MISSING_END,
+					 r->started - r->ended);
+		else if (r->ended > r->started)
+			mmrace_violation(t, MMRACE_P3_C_END_WITHOUT_START,
+					 r->ended - r->started);
+	}
+}
+
 static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 {
-	unsigned int variant = t->ctx->variant;
+	const struct p3_ops *ops = &p3_ops[t->ctx->variant];
 	bool nonblock = prandom_u32_state(&t->rnd) % 100 < p->nonblock_pct;
 	struct p3_sub *sub, *failed = NULL;
 	struct p3_inv inv;
-	unsigned int i;
 	int idx;
 
 	inv.nr = 0;
@@ -168,7 +246,7 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 			continue;
 		if (!failed)
 			failed = sub;
-		if (variant != MMRACE_P3_END_ALL_STARTED)
+		if (!ops->start_all)
 			break;
 	}
 	t->cnt[MMRACE_P3_C_INVALIDATIONS]++;
@@ -176,52 +254,14 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 		t->cnt[MMRACE_P3_C_NONBLOCK]++;
 	if (failed) {
 		t->cnt[MMRACE_P3_C_EAGAIN]++;
-		switch (variant) {
-		case MMRACE_P3_SKIP_END:
-			/* The 2019 code: the caller skips the range's end. */
-			break;
-		case MMRACE_P3_UNDO_SORTED:
-			/*
-			 * End the ones before the failing subscription: by
-			 * sort key, which still bounds the walk when the
-			 * failing one was unregistered meanwhile (it is not
-			 * freed before this walk's SRCU section ends).
-			 */
-			hlist_for_each_entry_srcu(sub, &p->chain, node,
-						  srcu_read_lock_held(&p->srcu)) {
-				if (sub->key >= failed->key)
-					break;
-				p3_end(t, &inv, sub, true);
-			}
-			break;
-		case MMRACE_P3_END_ALL_STARTED:
-			/* Upstream: every subscription that has an end. */
-			hlist_for_each_entry_srcu(sub, &p->chain, node,
-						  srcu_read_lock_held(&p->srcu))
-				p3_end(t, &inv, sub, true);
-			break;
-		}
+		ops->fail(t, p, &inv, failed);
 	} else {
 		mmrace_window(t);	/* the unmap */
 		hlist_for_each_entry_srcu(sub, &p->chain, node,
 					  srcu_read_lock_held(&p->srcu))
 			p3_end(t, &inv, sub, false);
 	}
-
-	/* Pairs with the smp_wmb() in p3_churn(). */
-	smp_rmb();
-	for (i = 0; i < inv.nr; i++) {
-		struct p3_rec *r = &inv.rec[i];
-
-		if (r->sub->kind != P3_A || READ_ONCE(r->sub->removed))
-			continue;
-		if (r->ended < r->started)
-			mmrace_violation(t, MMRACE_P3_C_MISSING_END,
-					 r->started - r->ended);
-		else if (r->ended > r->started)
-			mmrace_violation(t, MMRACE_P3_C_END_WITHOUT_START,
-					 r->ended - r->started);
-	}
+	p3_check_ends(t, &inv);
 	srcu_read_unlock(&p->srcu, idx);
 	up_read(&p->mmap_lock);
 	return 0;
@@ -482,6 +522,7 @@ const struct mmrace_pattern mmrace_p3_mmunotif = {
 	.prepare = p3_prepare,
 	.op = p3_op,
 	.finish = p3_finish,
+	.dev = &mmrace_p3_mmunotif_dev,
 };
 
 MODULE_INFO(pattern,

@@ -43,12 +43,10 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include "mmrace.h"
+#include "p4_forkpin.h"
 
 /* Cells in each pair's ring (a power of two). */
 #define P4_CELLS		64
-/* Rendezvous spins between two cond_resched() calls. */
-#define P4_SPINS		1024
 
 enum p4_side { P4_PIN, P4_FORK };
 
@@ -98,23 +96,11 @@ static struct p4_pair *p4_pair_of(struct mmrace_thread *t)
 static bool p4_rendezvous(struct mmrace_thread *t, struct p4_pair *pair,
 			  enum p4_side me, unsigned long i)
 {
-	unsigned int spins = 0;
-
 	/* Release: our previous cell's results are visible past the meet. */
 	smp_store_release(&pair->seq[me], i);
 	/* Acquire: pairs with the other side's release just above. */
-	while (smp_load_acquire(&pair->seq[!me]) < i) {
-		if (READ_ONCE(pair->gone[!me]) || READ_ONCE(t->ctx->stop))
-			return false;
-		cpu_relax();
-		if (++spins == P4_SPINS) {
-			spins = 0;
-			cond_resched();
-			if (kthread_should_stop())
-				return false;
-		}
-	}
-	return true;
+	return mmrace_spin_until(t->ctx, smp_load_acquire(&pair->seq[!me]) >= i,
+				 READ_ONCE(pair->gone[!me]));
 }
 
 /*
@@ -374,6 +360,7 @@ const struct mmrace_pattern mmrace_p4_forkpin = {
 	.op = p4_op,
 	.thread_done = p4_thread_done,
 	.finish = p4_finish,
+	.dev = &mmrace_p4_forkpin_dev,
 };
 
 MODULE_INFO(pattern,

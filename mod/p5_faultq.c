@@ -32,14 +32,12 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#include "mmrace.h"
+#include "p5_faultq.h"
 
 #define P5_DEFAULT_QUEUE	256
 #define P5_MAX_QUEUE		65536
 /* Cost of one model fault under the read lock. */
 #define P5_FAULT_NS		200
-/* Spins between two stop checks while the owner or a worker waits. */
-#define P5_SPINS		256
 
 struct p5_state {
 	/* The model mm. */
@@ -84,38 +82,22 @@ static void p5_mmput(struct mmrace_thread *t, struct p5_state *p)
 }
 
 /*
- * Whether a waiting thread should give up: the run stops (signal, unload,
- * deadline), or the other side stopped for good (an iteration-bounded run
- * ends the owner and the workers at different times).
+ * Whether the other side stopped for good (an iteration-bounded run ends
+ * the owner and the workers at different times): a waiting thread gives
+ * up then, as when the run stops.
  */
-static bool p5_should_stop(struct mmrace_thread *t, struct p5_state *p)
+static bool p5_other_side_gone(struct mmrace_thread *t, struct p5_state *p)
 {
-	struct mmrace_ctx *ctx = t->ctx;
-
-	if (READ_ONCE(ctx->stop) || kthread_should_stop() ||
-	    ktime_after(ktime_get(), ctx->deadline))
-		return true;
 	if (t->idx == 0)
-		return atomic_read(&p->workers_gone) == ctx->nr_threads - 1;
+		return atomic_read(&p->workers_gone) == t->ctx->nr_threads - 1;
 	return READ_ONCE(p->owner_gone);
 }
 
 /* Wait until @cond, or the run stops. Returns false on stop. */
 #define p5_wait(t, p, cond) ({						\
-	unsigned int __spins = 0;					\
-	bool __ok = true;						\
-	while (!(cond)) {						\
-		cpu_relax();						\
-		if (++__spins < P5_SPINS)				\
-			continue;					\
-		__spins = 0;						\
-		cond_resched();						\
-		if (p5_should_stop(t, p)) {				\
-			__ok = false;					\
-			break;						\
-		}							\
-	}								\
-	__ok;								\
+	struct mmrace_thread *__t = (t);				\
+									\
+	mmrace_spin_until(__t->ctx, cond, p5_other_side_gone(__t, p));	\
 })
 
 /* One fault under the model mmap_lock. */
@@ -181,27 +163,23 @@ static void p5_worker_fault(struct mmrace_thread *t, struct p5_state *p)
 	p5_mmput(t, p);
 }
 
+/* One try at the next fault of the open life: 1 taken, -1 stopped, 0 not yet. */
+static int p5_try_take(struct p5_state *p)
+{
+	if (READ_ONCE(p->stopped))
+		return -1;
+	/* Acquire: pairs with the owner's release that opens a life. */
+	return smp_load_acquire(&p->live) &&
+	       atomic_read(&p->next) < p->queue &&
+	       atomic_inc_return(&p->next) <= p->queue;
+}
+
 /* Take the next fault of the open life; false when the run stops. */
 static bool p5_take(struct mmrace_thread *t, struct p5_state *p)
 {
-	unsigned int spins = 0;
+	int got = 0;
 
-	for (;;) {
-		if (READ_ONCE(p->stopped))
-			return false;
-		/* Acquire: pairs with the owner's release that opens a life. */
-		if (smp_load_acquire(&p->live) &&
-		    atomic_read(&p->next) < p->queue &&
-		    atomic_inc_return(&p->next) <= p->queue)
-			return true;
-		cpu_relax();
-		if (++spins < P5_SPINS)
-			continue;
-		spins = 0;
-		cond_resched();
-		if (p5_should_stop(t, p))
-			return false;
-	}
+	return p5_wait(t, p, (got = p5_try_take(p)) != 0) && got > 0;
 }
 
 static int p5_worker_op(struct mmrace_thread *t, struct p5_state *p)
@@ -372,6 +350,7 @@ const struct mmrace_pattern mmrace_p5_faultq = {
 	.op = p5_op,
 	.thread_done = p5_thread_done,
 	.finish = p5_finish,
+	.dev = &mmrace_p5_faultq_dev,
 };
 
 MODULE_INFO(pattern,

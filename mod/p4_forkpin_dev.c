@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 
 #include "mmrace.h"
+#include "p4_forkpin.h"
 
 /**
  * struct mmrace_pinned - one pin held by an open file
@@ -36,6 +37,32 @@ struct mmrace_pinned {
 	bool write;
 	struct page **pages;
 };
+
+/**
+ * struct mmrace_pins - the pins of one open file (its P4 per-open state)
+ * @pin: the pins by id, NULL where free
+ */
+struct mmrace_pins {
+	struct mmrace_pinned *pin[MMRACE_MAX_PINS];
+};
+
+/* The file's pins, allocated by the first pin when @create. */
+static struct mmrace_pins *mmrace_pins_of(struct mmrace_file *mf, bool create)
+{
+	void **slot = mmrace_file_state(mf, MMRACE_P4_FORKPIN);
+
+	if (!*slot && create)
+		*slot = kzalloc_obj(struct mmrace_pins, GFP_KERNEL);
+	return *slot;
+}
+
+/* Pin @id of the file, or NULL. */
+static struct mmrace_pinned *mmrace_pin_get(struct mmrace_file *mf, u64 id)
+{
+	struct mmrace_pins *pins = mmrace_pins_of(mf, false);
+
+	return pins && id < MMRACE_MAX_PINS ? pins->pin[id] : NULL;
+}
 
 /* Charge @pages to @mm->pinned_vm unless @bypass; never above the limit. */
 static int mmrace_pin_charge(struct mm_struct *mm, unsigned long pages,
@@ -60,11 +87,12 @@ static void mmrace_pin_release_one(struct mm_struct *mm,
 	kfree(pin);
 }
 
-int mmrace_ioc_pin(struct mmrace_file *mf, void *arg)
+static int mmrace_ioc_pin(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_pin *req = arg;
 	unsigned int gup = 0;
 	struct mmrace_pinned *pin;
+	struct mmrace_pins *pins;
 	unsigned int slot;
 	long got;
 	int ret;
@@ -77,8 +105,11 @@ int mmrace_ioc_pin(struct mmrace_file *mf, void *arg)
 		return -EINVAL;
 	if (req->addr > TASK_SIZE - req->nr_pages * PAGE_SIZE)
 		return -EFAULT;
+	pins = mmrace_pins_of(mf, true);
+	if (!pins)
+		return -ENOMEM;
 	for (slot = 0; slot < MMRACE_MAX_PINS; slot++)
-		if (!mf->pins[slot])
+		if (!pins->pin[slot])
 			break;
 	if (slot == MMRACE_MAX_PINS)
 		return -ENOSPC;
@@ -112,7 +143,7 @@ int mmrace_ioc_pin(struct mmrace_file *mf, void *arg)
 		goto out_free;
 	}
 	pin->nr_pages = got;
-	mf->pins[slot] = pin;
+	pins->pin[slot] = pin;
 	req->id = slot;
 	req->pinned_vm = atomic64_read(&mf->mm->pinned_vm);
 	return 0;
@@ -123,16 +154,15 @@ out_free:
 	return ret;
 }
 
-int mmrace_ioc_pin_access(struct mmrace_file *mf, void *arg)
+static int mmrace_ioc_pin_access(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_pin_access *req = arg;
-	struct mmrace_pinned *pin;
+	struct mmrace_pinned *pin = mmrace_pin_get(mf, req->id);
 	struct page *page;
 	u64 *p;
 
-	if (req->id >= MMRACE_MAX_PINS || !mf->pins[req->id])
+	if (!pin)
 		return -ENOENT;
-	pin = mf->pins[req->id];
 	if (req->write > 1 || !IS_ALIGNED(req->offset, sizeof(u64)) ||
 	    req->offset >= pin->nr_pages * PAGE_SIZE)
 		return -EINVAL;
@@ -152,19 +182,20 @@ int mmrace_ioc_pin_access(struct mmrace_file *mf, void *arg)
 	return 0;
 }
 
-int mmrace_ioc_unpin(struct mmrace_file *mf, void *arg)
+static int mmrace_ioc_unpin(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_unpin *req = arg;
+	struct mmrace_pinned *pin = mmrace_pin_get(mf, req->id);
 
-	if (req->id >= MMRACE_MAX_PINS || !mf->pins[req->id])
+	if (!pin)
 		return -ENOENT;
-	mmrace_pin_release_one(mf->mm, mf->pins[req->id]);
-	mf->pins[req->id] = NULL;
+	mmrace_pin_release_one(mf->mm, pin);
+	mmrace_pins_of(mf, false)->pin[req->id] = NULL;
 	req->pinned_vm = atomic64_read(&mf->mm->pinned_vm);
 	return 0;
 }
 
-int mmrace_ioc_page_info(struct mmrace_file *mf, void *arg)
+static int mmrace_ioc_page_info(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_page_info *req = arg;
 	struct folio *folio;
@@ -190,13 +221,33 @@ int mmrace_ioc_page_info(struct mmrace_file *mf, void *arg)
 }
 
 /* Release every pin of a file being closed. */
-void mmrace_pin_release_all(struct mmrace_file *mf)
+static void mmrace_pin_release_all(struct mmrace_file *mf)
 {
+	struct mmrace_pins *pins = mmrace_pins_of(mf, false);
 	unsigned int slot;
 
-	for (slot = 0; slot < MMRACE_MAX_PINS; slot++) {
-		if (mf->pins[slot])
-			mmrace_pin_release_one(mf->mm, mf->pins[slot]);
-		mf->pins[slot] = NULL;
-	}
+	if (!pins)
+		return;
+	for (slot = 0; slot < MMRACE_MAX_PINS; slot++)
+		if (pins->pin[slot])
+			mmrace_pin_release_one(mf->mm, pins->pin[slot]);
+	kfree(pins);
+	*mmrace_file_state(mf, MMRACE_P4_FORKPIN) = NULL;
 }
+
+static const struct mmrace_ioctl mmrace_p4_ioctls[] = {
+	MMRACE_IOCTL(MMRACE_IOC_PIN, struct mmrace_pin, pinned_vm,
+		     mmrace_ioc_pin, MMRACE_IOF_OPENER_MM),
+	MMRACE_IOCTL_PFN(MMRACE_IOC_PIN_ACCESS, struct mmrace_pin_access, pfn,
+			 mmrace_ioc_pin_access),
+	MMRACE_IOCTL(MMRACE_IOC_UNPIN, struct mmrace_unpin, pinned_vm,
+		     mmrace_ioc_unpin, MMRACE_IOF_OPENER_MM),
+	MMRACE_IOCTL_PFN(MMRACE_IOC_PAGE_INFO, struct mmrace_page_info,
+			 mm_has_pinned, mmrace_ioc_page_info),
+};
+
+const struct mmrace_device mmrace_p4_forkpin_dev = {
+	.ioctls = mmrace_p4_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmrace_p4_ioctls),
+	.release = mmrace_pin_release_all,
+};

@@ -26,6 +26,7 @@
 #include <linux/xarray.h>
 
 #include "mmrace.h"
+#include "p5_faultq.h"
 
 /* Tries of one fault that keeps racing invalidations. */
 #define FQ_MAX_TRIES		16
@@ -411,9 +412,7 @@ static struct mmrace_faultq *fq_create(struct mmrace_file *mf, u64 variant,
 	INIT_LIST_HEAD(&fq->storms);
 	init_waitqueue_head(&fq->wait);
 	for (i = 0; i < fq->nr_workers; i++) {
-		cpu = cpumask_next(cpu, cpu_online_mask);
-		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_online_mask);
+		cpu = mmrace_next_cpu(cpu);
 		fq->workers[i].fq = fq;
 		fq->workers[i].cpu = cpu;
 		INIT_WORK(&fq->workers[i].work, fq_work);
@@ -448,10 +447,16 @@ err:
 	return ERR_PTR(ret);
 }
 
-int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
+/* The file's device (its P5 per-open state), or NULL before a submit. */
+static struct mmrace_faultq *fq_of(struct mmrace_file *mf)
+{
+	return *mmrace_file_state(mf, MMRACE_P5_FAULTQ);
+}
+
+static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_faultq_submit *req = arg;
-	struct mmrace_faultq *fq = mf->faultq;
+	struct mmrace_faultq *fq = fq_of(mf);
 	unsigned long stride = req->stride ?: PAGE_SIZE;
 	unsigned long size = mf->mm->task_size;
 	struct fq_storm *s;
@@ -475,7 +480,7 @@ int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 			       req->flags & MMRACE_FAULTQ_ALLOW_ITREE_HANG);
 		if (IS_ERR(fq))
 			return PTR_ERR(fq);
-		mf->faultq = fq;
+		*mmrace_file_state(mf, MMRACE_P5_FAULTQ) = fq;
 	}
 	s = kzalloc_obj(*s, GFP_KERNEL);
 	if (!s)
@@ -524,10 +529,10 @@ static bool fq_drained(struct mmrace_faultq *fq)
 	return atomic64_read(&fq->done) == atomic64_read(&fq->submitted);
 }
 
-int mmrace_ioc_faultq_wait(struct mmrace_file *mf, void *arg)
+static int mmrace_ioc_faultq_wait(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_faultq_stats *st = arg;
-	struct mmrace_faultq *fq = mf->faultq;
+	struct mmrace_faultq *fq = fq_of(mf);
 	u64 now, timeout_ms, mark;
 
 	if (!fq)
@@ -586,10 +591,10 @@ int mmrace_ioc_faultq_wait(struct mmrace_file *mf, void *arg)
 	return 0;
 }
 
-int mmrace_ioc_faultq_read(struct mmrace_file *mf, void *arg)
+static int mmrace_ioc_faultq_read(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_faultq_read *req = arg;
-	struct mmrace_faultq *fq = mf->faultq;
+	struct mmrace_faultq *fq = fq_of(mf);
 	struct page *page;
 	u64 *p;
 
@@ -614,9 +619,9 @@ int mmrace_ioc_faultq_read(struct mmrace_file *mf, void *arg)
 }
 
 /* Tear the device of a file being closed down; nothing stays queued. */
-void mmrace_faultq_release(struct mmrace_file *mf)
+static void mmrace_faultq_release(struct mmrace_file *mf)
 {
-	struct mmrace_faultq *fq = mf->faultq;
+	struct mmrace_faultq *fq = fq_of(mf);
 	struct fq_storm *s, *tmp;
 	unsigned long idx;
 	struct page *page;
@@ -653,16 +658,33 @@ void mmrace_faultq_release(struct mmrace_file *mf)
 	mutex_destroy(&fq->ref_lock);
 	kfree(fq->workers);
 	kfree(fq);
-	mf->faultq = NULL;
+	*mmrace_file_state(mf, MMRACE_P5_FAULTQ) = NULL;
 }
 
-int mmrace_faultq_init(void)
+static int mmrace_faultq_init(void)
 {
 	mmrace_fq_wq = alloc_workqueue("mmrace_faultq", WQ_PERCPU, 0);
 	return mmrace_fq_wq ? 0 : -ENOMEM;
 }
 
-void mmrace_faultq_exit(void)
+static void mmrace_faultq_exit(void)
 {
 	destroy_workqueue(mmrace_fq_wq);
 }
+
+static const struct mmrace_ioctl mmrace_p5_ioctls[] = {
+	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_SUBMIT, struct mmrace_faultq_submit,
+		     pending, mmrace_ioc_faultq_submit, MMRACE_IOF_OPENER_MM),
+	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_WAIT, struct mmrace_faultq_stats,
+		     mark_to_drain_ns, mmrace_ioc_faultq_wait, 0),
+	MMRACE_IOCTL_PFN(MMRACE_IOC_FAULTQ_READ, struct mmrace_faultq_read,
+			 pfn, mmrace_ioc_faultq_read),
+};
+
+const struct mmrace_device mmrace_p5_faultq_dev = {
+	.ioctls = mmrace_p5_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmrace_p5_ioctls),
+	.release = mmrace_faultq_release,
+	.init = mmrace_faultq_init,
+	.exit = mmrace_faultq_exit,
+};

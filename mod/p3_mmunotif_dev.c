@@ -23,6 +23,7 @@
 #include <linux/wait.h>
 
 #include "mmrace.h"
+#include "p3_mmunotif.h"
 
 /**
  * struct mmrace_notif - the real subscribers of one open file
@@ -126,7 +127,13 @@ static const struct mmu_notifier_ops notif_b_ops = {
 	.invalidate_range_start = notif_b_start,
 };
 
-int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
+/* The file's subscribers (its P3 per-open state), or NULL. */
+static void **notif_slot(struct mmrace_file *mf)
+{
+	return mmrace_file_state(mf, MMRACE_P3_MMUNOTIF);
+}
+
+static int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_notif_register *req = arg;
 	struct mmrace_notif *n;
@@ -138,7 +145,7 @@ int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 	ret = mmrace_caller_is_opener(mf);
 	if (ret)
 		return ret;
-	if (mf->notif)
+	if (*notif_slot(mf))
 		return -EBUSY;
 	n = kzalloc_obj(*n, GFP_KERNEL);
 	if (!n)
@@ -165,7 +172,7 @@ int mmrace_ioc_notif_register(struct mmrace_file *mf, void *arg)
 	}
 	n->registered = true;
 	/* Published for the unlocked MMRACE_IOC_NOTIF_CTL. */
-	smp_store_release(&mf->notif, n);
+	smp_store_release(notif_slot(mf), n);
 	return 0;
 err:
 	mmrace_mm_unclaim(mf->mm, MMRACE_MM_FAILING_HLIST);
@@ -173,10 +180,10 @@ err:
 	return ret;
 }
 
-int mmrace_ioc_notif_ctl(struct mmrace_file *mf, void *arg)
+static int mmrace_ioc_notif_ctl(struct mmrace_file *mf, void *arg)
 {
 	/* Acquire: pairs with the release in mmrace_ioc_notif_register(). */
-	struct mmrace_notif *n = smp_load_acquire(&mf->notif);
+	struct mmrace_notif *n = smp_load_acquire(notif_slot(mf));
 	struct mmrace_notif_ctl *c = arg;
 	u64 b_busy = c->b_busy, sleep_ms = c->sleep_ms, wake = c->wake;
 	long left = 0;
@@ -238,10 +245,10 @@ static void mmrace_notif_unregister(struct mmrace_notif *n)
 	mmrace_mm_unclaim(n->mm, MMRACE_MM_FAILING_HLIST);
 }
 
-int mmrace_ioc_notif_unregister(struct mmrace_file *mf, void *arg)
+static int mmrace_ioc_notif_unregister(struct mmrace_file *mf, void *arg)
 {
 	struct mmrace_notif_register *req = arg;
-	struct mmrace_notif *n = mf->notif;
+	struct mmrace_notif *n = *notif_slot(mf);
 
 	if (req->order || req->flags)
 		return -EINVAL;
@@ -252,14 +259,31 @@ int mmrace_ioc_notif_unregister(struct mmrace_file *mf, void *arg)
 }
 
 /* The file is closed: nobody sleeps in it (an ioctl holds the file). */
-void mmrace_notif_release(struct mmrace_file *mf)
+static void mmrace_notif_release(struct mmrace_file *mf)
 {
-	struct mmrace_notif *n = mf->notif;
+	struct mmrace_notif *n = *notif_slot(mf);
 
 	if (!n)
 		return;
 	if (n->registered)
 		mmrace_notif_unregister(n);
 	kfree(n);
-	mf->notif = NULL;
+	*notif_slot(mf) = NULL;
 }
+
+static const struct mmrace_ioctl mmrace_p3_ioctls[] = {
+	MMRACE_IOCTL(MMRACE_IOC_NOTIF_REGISTER, struct mmrace_notif_register,
+		     order, mmrace_ioc_notif_register, MMRACE_IOF_OPENER_MM),
+	MMRACE_IOCTL(MMRACE_IOC_NOTIF_CTL, struct mmrace_notif_ctl,
+		     mm_unstable, mmrace_ioc_notif_ctl,
+		     MMRACE_IOF_OPENER_MM | MMRACE_IOF_UNLOCKED),
+	MMRACE_IOCTL(MMRACE_IOC_NOTIF_UNREGISTER, struct mmrace_notif_register,
+		     order, mmrace_ioc_notif_unregister, MMRACE_IOF_OPENER_MM),
+};
+
+const struct mmrace_device mmrace_p3_mmunotif_dev = {
+	.ioctls = mmrace_p3_ioctls,
+	.nr_ioctls = ARRAY_SIZE(mmrace_p3_ioctls),
+	.release = mmrace_notif_release,
+};
+
