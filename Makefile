@@ -44,8 +44,9 @@ run: setup selftests
 	echo "make run: every pattern and variant on $$k (window 0 and widened)"; \
 	scripts/vm-run $$k $(VM_OUT)/run-$$k $(CTL) table -d $${DURATION_MS:-1000}
 
-check: setup lint selftests
-	scripts/check-kernels $$(scripts/kernels check)
+# Lint runs in the background beside the first guest's boot.
+check: setup selftests
+	scripts/check-kernels --lint $$(scripts/kernels check)
 
 # The suite on the lockdep + KASAN + kmemleak guest kernel alone (make check
 # runs it too). The kernel is built from Debian's linux-source-6.12 into
