@@ -14,6 +14,8 @@
 #   make check-kcsan  the suite on the KCSAN (strict, weak memory) guest
 #   make bench      the benchmark matrix and refscale anchors in guests:
 #                   CSV, JSON and plots under results/<time>/ (gnuplot)
+#   make litmus     P4's litmus tests: herd7's verdicts beside the CPU's
+#                   histograms, klitmus7 beside P4 (results/litmus-<time>/)
 #   make lint       checkpatch --strict, sparse, W=1, kernel-doc
 #   make clean
 
@@ -59,6 +61,13 @@ bench:
 	$(MAKE) selftests
 	scripts/bench
 
+# P4's litmus tests through herd7 (the kernel memory model) beside P4's
+# histograms on the CPU, and klitmus7's SB tests beside P4 in one guest.
+litmus:
+	@scripts/setup litmus
+	$(MAKE) selftests
+	scripts/litmus
+
 # The suite on the KCSAN guest kernel (strict mode, weak-memory modelling),
 # built like the debug one; the kernel's own data races are listed, not
 # failed (scripts/splat-scan).
@@ -70,4 +79,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module selftests setup lint run check check-debug check-kcsan bench clean
+.PHONY: all module selftests setup lint run check check-debug check-kcsan bench litmus clean

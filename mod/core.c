@@ -761,6 +761,8 @@ static int mmrace_ioc_describe(struct mmrace_file *mf, void *arg)
 	} else {
 		name = pat->name;
 		desc = pat->title;
+		if (pat->op_batch)
+			flags |= MMRACE_DF_BATCH;
 	}
 	d->flags = flags;
 	d->nr_variants = pat->nr_variants;

@@ -22,7 +22,10 @@
 
 #include "mmrace_internal.h"
 
-/* How often (in operations, minus one) a thread checks its stop conditions. */
+/*
+ * How often (in operations, minus one) a thread checks its stop conditions,
+ * when it runs one operation per call; a batch checks once per batch.
+ */
 #define MMRACE_CHECK_MASK	31
 /* How long the caller waits past the deadline before it forces a stop. */
 #define MMRACE_GRACE_MS		5000
@@ -32,12 +35,35 @@ static DEFINE_SPINLOCK(mmrace_active_lock);
 static struct mmrace_ctx *mmrace_active;
 static bool mmrace_shutting_down;
 
+/* Operations per call for this run: a batch where the pattern has one. */
+static unsigned int mmrace_batch(const struct mmrace_ctx *ctx)
+{
+	if (!ctx->pat->op_batch || ctx->req->window_ns ||
+	    (ctx->req->flags & MMRACE_RUN_NO_BATCH))
+		return 1;
+	return ctx->pat->batch ?: MMRACE_BATCH;
+}
+
+/* Up to @n operations of @t: one call of the pattern. */
+static int mmrace_ops(struct mmrace_thread *t, unsigned int n,
+		      unsigned int *done)
+{
+	const struct mmrace_pattern *pat = t->ctx->pat;
+
+	if (n > 1)
+		return pat->op_batch(t, n, done);
+	*done = 1;
+	return pat->op(t);
+}
+
 static int mmrace_thread_fn(void *data)
 {
 	struct mmrace_thread *t = data;
 	struct mmrace_ctx *ctx = t->ctx;
 	const struct mmrace_pattern *pat = ctx->pat;
-	u64 mask = ctx->req->window_ns ? 0 : MMRACE_CHECK_MASK;
+	u64 every = ctx->req->window_ns ? 1 : MMRACE_CHECK_MASK + 1;
+	unsigned int batch = mmrace_batch(ctx), n, done;
+	u64 since_check = 0;
 	int ret = 0;
 
 	if (pat->thread_init)
@@ -63,8 +89,11 @@ static int mmrace_thread_fn(void *data)
 		goto out;
 
 	for (;;) {
-		ret = pat->op(t);
-		t->ops++;
+		n = batch;
+		if (ctx->per_thread_iters)
+			n = min_t(u64, n, ctx->per_thread_iters - t->ops);
+		ret = mmrace_ops(t, n, &done);
+		t->ops += done;
 		if (unlikely(ret)) {
 			t->err = ret;
 			WRITE_ONCE(ctx->stop, 1);
@@ -72,7 +101,9 @@ static int mmrace_thread_fn(void *data)
 		}
 		if (ctx->per_thread_iters && t->ops >= ctx->per_thread_iters)
 			break;
-		if (!(t->ops & mask)) {
+		since_check += done;
+		if (since_check >= every) {
+			since_check = 0;
 			cond_resched();
 			if (mmrace_should_stop(ctx))
 				break;

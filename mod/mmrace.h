@@ -156,6 +156,13 @@ struct mmrace_ctx {
  * @thread_init: optional: set up one thread's state before the gate
  * @op: one operation of thread @t; returns 0, or a negative errno that stops
  *	the run and is returned to the caller
+ * @op_batch: optional, for a pattern whose operations are short (tens of
+ *	ns): up to @n operations of @op in one call, the number done in
+ *	*@done (the failed one included); returns like @op. Write it with
+ *	mmrace_op_batch(). The harness then checks its stop conditions once
+ *	per batch (@batch operations, fewer at the end of an iteration
+ *	budget); a run with a window or MMRACE_RUN_NO_BATCH calls @op alone
+ * @batch: operations per @op_batch call (0: MMRACE_BATCH)
  * @thread_done: optional: thread @t does no more operations (its partners
  *	must not wait for it); called once per started thread
  * @finish: after every thread stopped and the threads' counters were
@@ -179,6 +186,9 @@ struct mmrace_pattern {
 	int (*prepare)(struct mmrace_ctx *ctx);
 	int (*thread_init)(struct mmrace_thread *t);
 	int (*op)(struct mmrace_thread *t);
+	int (*op_batch)(struct mmrace_thread *t, unsigned int n,
+			unsigned int *done);
+	unsigned int batch;
 	void (*thread_done)(struct mmrace_thread *t);
 	void (*finish)(struct mmrace_ctx *ctx);
 	const struct mmrace_device *dev;
@@ -344,6 +354,37 @@ static inline void mmrace_violation(struct mmrace_thread *t,
 	t->first_detect_ns = mmrace_now_ns(t->ctx);
 	if (t->ctx->req->flags & MMRACE_RUN_STOP_ON_DETECT)
 		WRITE_ONCE(t->ctx->stop, 1);
+}
+
+/* Operations per call of &mmrace_pattern.op_batch. */
+#define MMRACE_BATCH		64
+
+/**
+ * mmrace_op_batch() - run up to @n operations of @op, for an op_batch
+ * @t: the thread
+ * @n: operations to run
+ * @done: out: operations run, the failed one included
+ * @op: the pattern's operation (a constant: it is inlined here, with no
+ *	indirect call per operation)
+ *
+ * A compiler barrier between operations keeps each one reading shared
+ * state afresh, as a call of its own would.
+ *
+ * Return: 0, or the first operation's error (it stops the batch).
+ */
+static __always_inline int mmrace_op_batch(struct mmrace_thread *t,
+					   unsigned int n, unsigned int *done,
+					   int (*op)(struct mmrace_thread *t))
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		ret = op(t);
+		barrier();
+	}
+	*done = i;
+	return ret;
 }
 
 /**

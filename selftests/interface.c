@@ -384,6 +384,55 @@ TEST_F(dev, baseline_counts_every_increment)
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
 }
 
+/*
+ * Batched operations (MMRACE_DF_BATCH patterns) keep every count exact:
+ * an iteration budget ends each thread at its share to the operation,
+ * batched or one call per operation (MMRACE_RUN_NO_BATCH), and every
+ * increment counted is in the atomics. A pattern with long operations
+ * (P4's rendezvous) is not batched.
+ */
+TEST_F(dev, batches_count_exactly)
+{
+	/* Not a multiple of a batch or of the threads. */
+	static const __u64 iters = 200001, threads = 2;
+	static const __u64 share = (iters + threads - 1) / threads;
+	static const __u64 flags[] = { 0, MMRACE_RUN_NO_BATCH };
+	struct mmrace_describe d;
+	struct mmrace_run r;
+	unsigned int f;
+	__u64 v;
+
+	ASSERT_EQ(0, mmrace_describe(self->fd, MMRACE_BASELINE, MMRACE_NONE,
+				     MMRACE_NONE, &d));
+	EXPECT_TRUE(d.flags & MMRACE_DF_BATCH);
+	ASSERT_EQ(0, mmrace_describe(self->fd, MMRACE_P4_FORKPIN, MMRACE_NONE,
+				     MMRACE_NONE, &d));
+	EXPECT_FALSE(d.flags & MMRACE_DF_BATCH);
+	for (f = 0; f < 2; f++) {
+		for (v = 0; v < MMRACE_BASE_NR_VARIANTS; v++) {
+			mmrace_run_init(&r, MMRACE_BASELINE, v);
+			r.iterations = iters;
+			r.threads = threads;
+			r.flags = flags[f];
+			ASSERT_EQ(0, mmrace_run(self->fd, &r));
+			EXPECT_EQ(threads * share, r.ops)
+				TH_LOG("variant %llu flags %llu", v, flags[f]);
+			EXPECT_EQ(v == MMRACE_BASE_EMPTY ? 0 : r.ops,
+				  r.counters[MMRACE_BASE_C_INCS]);
+			EXPECT_EQ(0, r.counters[MMRACE_BASE_C_LOST]);
+		}
+		/* A pattern's own counters: one charge per operation. */
+		mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_CMPXCHG);
+		r.iterations = iters;
+		r.threads = threads;
+		r.flags = flags[f];
+		ASSERT_EQ(0, mmrace_run(self->fd, &r));
+		EXPECT_EQ(threads * share, r.ops);
+		EXPECT_EQ(r.ops, r.counters[MMRACE_P1_C_CHARGED] +
+			  r.counters[MMRACE_P1_C_ENOMEM]);
+	}
+}
+
 /* Two processes at once: both work, or one gets EBUSY; nothing else. */
 TEST_F_TIMEOUT(dev, two_callers, 60)
 {

@@ -312,7 +312,7 @@ static bool bench_wanted(const struct bench_opts *o, const char *name)
 /* One CSV row per run; a thread count the pattern refuses is left out. */
 static void bench_cell(const struct bench_opts *o, __u64 p, __u64 v,
 		       const char *suffix, __u64 threads, __u64 window,
-		       const __u64 *arg)
+		       const __u64 *arg, __u64 run_flags)
 {
 	char pname[MMRACE_NAME_LEN], vname[MMRACE_NAME_LEN + 16];
 	struct mmrace_run r;
@@ -329,6 +329,7 @@ static void bench_cell(const struct bench_opts *o, __u64 p, __u64 v,
 		r.threads = threads;
 		r.duration_ms = o->duration_ms;
 		r.window_ns = window;
+		r.flags = run_flags;
 		for (i = 0; arg && i < MMRACE_NR_ARGS; i++)
 			r.arg[i] = arg[i];
 		ret = mmrace_run(fd, &r);
@@ -415,17 +416,27 @@ static int cmd_bench(int argc, char **argv)
 			continue;
 		fprintf(stderr, "bench: %s\n", d.name);
 		for (v = 0; v < d.nr_variants; v++)
-			for (t = 0; t < o.nr_threads; t++)
+			for (t = 0; t < o.nr_threads; t++) {
 				for (w = 0; w < (p == MMRACE_BASELINE ? 1 : 2); w++)
 					bench_cell(&o, p, v, "", o.threads[t],
-						   w ? o.window_ns : 0, NULL);
+						   w ? o.window_ns : 0, NULL, 0);
+				/*
+				 * Beside each batched cell at window 0, the
+				 * same one call per operation: the harness's
+				 * cost before and after batching, in one run.
+				 */
+				if (d.flags & MMRACE_DF_BATCH)
+					bench_cell(&o, p, v, ":unbatched",
+						   o.threads[t], 0, NULL,
+						   MMRACE_RUN_NO_BATCH);
+			}
 		if (p != MMRACE_P2_VMALOCK)
 			continue;
 		/* The read lock alone, for the refscale anchors. */
 		for (v = 0; v < d.nr_variants; v++)
 			for (t = 0; t < o.nr_threads; t++)
 				bench_cell(&o, p, v, ":read_only", o.threads[t],
-					   0, ro);
+					   0, ro, 0);
 	}
 	return 0;
 }

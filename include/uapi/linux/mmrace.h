@@ -566,7 +566,8 @@ struct mmrace_info {
  * @variant: in: variant index, or MMRACE_NONE
  * @counter: in: counter index, or MMRACE_NONE (@variant must then be
  *	MMRACE_NONE)
- * @flags: out: MMRACE_DF_* bits of the variant
+ * @flags: out: MMRACE_DF_* bits of the variant or counter, or of the
+ *	pattern when both are MMRACE_NONE
  * @nr_variants: out: variants of the pattern
  * @nr_counters: out: counters of the pattern
  * @name: out: short name, as accepted by debugfs and module parameters
@@ -589,6 +590,11 @@ struct mmrace_describe {
 #define MMRACE_DF_VIOLATION	(1ULL << 1)
 /* The counter is the largest per-thread value, not a sum. */
 #define MMRACE_DF_MAX		(1ULL << 2)
+/*
+ * The pattern runs its operations in batches (see MMRACE_RUN_NO_BATCH);
+ * in the pattern's own description.
+ */
+#define MMRACE_DF_BATCH		(1ULL << 3)
 
 /**
  * struct mmrace_run - run one variant of one pattern (MMRACE_IOC_RUN)
@@ -637,7 +643,15 @@ struct mmrace_run {
  * check (counts left raised, imbalances) still count at the end.
  */
 #define MMRACE_RUN_STOP_ON_DETECT	(1ULL << 1)
-#define MMRACE_RUN_FLAGS	(MMRACE_RUN_UNBOUND | MMRACE_RUN_STOP_ON_DETECT)
+/*
+ * One operation per call of the pattern, as before batching: a pattern
+ * with short operations otherwise runs them in batches, and the harness
+ * checks its stop conditions once per batch (for comparing the harness's
+ * own cost; the counters are exact either way).
+ */
+#define MMRACE_RUN_NO_BATCH	(1ULL << 2)
+#define MMRACE_RUN_FLAGS	(MMRACE_RUN_UNBOUND | MMRACE_RUN_STOP_ON_DETECT | \
+				 MMRACE_RUN_NO_BATCH)
 
 /* Largest number of pages one MMRACE_IOC_PIN may pin. */
 #define MMRACE_PIN_MAX_PAGES	512
