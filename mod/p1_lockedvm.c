@@ -321,12 +321,6 @@ static int p1_op(struct mmrace_thread *t)
 	return 0;
 }
 
-static int p1_op_batch(struct mmrace_thread *t, unsigned int n,
-		       unsigned int *done)
-{
-	return mmrace_op_batch(t, n, done, p1_op);
-}
-
 static int p1_check_args(struct mmrace_ctx *ctx, struct p1_state *p)
 {
 	const u64 *arg = ctx->req->arg;
@@ -550,7 +544,6 @@ const struct mmrace_pattern mmrace_p1_lockedvm = {
 	.nr_args = MMRACE_P1_ARG_HOG_VARIANT + 1,
 	.prepare = p1_prepare,
 	.op = p1_op,
-	.op_batch = p1_op_batch,
 	.finish = p1_finish,
 };
 

@@ -389,7 +389,7 @@ TEST_F(dev, baseline_counts_every_increment)
  * an iteration budget ends each thread at its share to the operation,
  * batched or one call per operation (MMRACE_RUN_NO_BATCH), and every
  * increment counted is in the atomics. A pattern with long operations
- * (P4's rendezvous) is not batched.
+ * (P4's rendezvous) is not batched, nor is P1.
  */
 TEST_F(dev, batches_count_exactly)
 {
@@ -421,16 +421,27 @@ TEST_F(dev, batches_count_exactly)
 				  r.counters[MMRACE_BASE_C_INCS]);
 			EXPECT_EQ(0, r.counters[MMRACE_BASE_C_LOST]);
 		}
-		/* A pattern's own counters: one charge per operation. */
-		mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_CMPXCHG);
+		/*
+		 * A pattern's own counters (P2 batched, readers only): each
+		 * read ends in exactly one of these.
+		 */
+		mmrace_run_init(&r, MMRACE_P2_VMALOCK, MMRACE_P2_REFCNT_FIXED);
 		r.iterations = iters;
 		r.threads = threads;
 		r.flags = flags[f];
+		r.arg[MMRACE_P2_ARG_READ_ONLY] = 1;
 		ASSERT_EQ(0, mmrace_run(self->fd, &r));
 		EXPECT_EQ(threads * share, r.ops);
-		EXPECT_EQ(r.ops, r.counters[MMRACE_P1_C_CHARGED] +
-			  r.counters[MMRACE_P1_C_ENOMEM]);
+		EXPECT_EQ(r.ops, r.counters[MMRACE_P2_C_READS] +
+			  r.counters[MMRACE_P2_C_READ_LOCKED] +
+			  r.counters[MMRACE_P2_C_READ_DETACHED] +
+			  r.counters[MMRACE_P2_C_READ_REUSED] +
+			  r.counters[MMRACE_P2_C_LOOKUP_EMPTY]);
 	}
+	/* P1 is not batched (a batch slowed its false ENOMEM's detection). */
+	ASSERT_EQ(0, mmrace_describe(self->fd, MMRACE_P1_LOCKEDVM, MMRACE_NONE,
+				     MMRACE_NONE, &d));
+	EXPECT_FALSE(d.flags & MMRACE_DF_BATCH);
 }
 
 /* Two processes at once: both work, or one gets EBUSY; nothing else. */
