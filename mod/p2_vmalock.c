@@ -583,12 +583,6 @@ static int p2_op(struct mmrace_thread *t)
 	return p2_reader_op(t);
 }
 
-static int p2_op_batch(struct mmrace_thread *t, unsigned int n,
-		       unsigned int *done)
-{
-	return mmrace_op_batch(t, n, done, p2_op);
-}
-
 /* ---- set-up ---------------------------------------------------------- */
 
 static void p2_destroy(struct mmrace_ctx *ctx)
@@ -766,7 +760,6 @@ const struct mmrace_pattern mmrace_p2_vmalock = {
 	.exit = p2_exit,
 	.prepare = p2_prepare,
 	.op = p2_op,
-	.op_batch = p2_op_batch,
 	.finish = p2_finish,
 };
 

@@ -295,6 +295,12 @@ static int p4_op(struct mmrace_thread *t)
 	return 0;
 }
 
+static int p4_op_batch(struct mmrace_thread *t, unsigned int n,
+		       unsigned int *done)
+{
+	return mmrace_op_batch(t, n, done, p4_op);
+}
+
 static void p4_thread_done(struct mmrace_thread *t)
 {
 	struct p4_pair *pair = p4_pair_of(t);
@@ -358,6 +364,7 @@ const struct mmrace_pattern mmrace_p4_forkpin = {
 	.thread_step = 2,
 	.prepare = p4_prepare,
 	.op = p4_op,
+	.op_batch = p4_op_batch,
 	.thread_done = p4_thread_done,
 	.finish = p4_finish,
 	.dev = &mmrace_p4_forkpin_dev,
