@@ -350,18 +350,29 @@ static void mmrace_mm_claims_exit(void)
 
 static DEFINE_MUTEX(mmrace_results_lock);
 static struct mmrace_run mmrace_results[MMRACE_NR_PATTERNS][MMRACE_MAX_VARIANTS];
+static u64 mmrace_results_seq[MMRACE_NR_PATTERNS][MMRACE_MAX_VARIANTS];
 static struct mmrace_run mmrace_last;
-static bool mmrace_have_last;
+static u64 mmrace_last_seq;	/* 0: no run yet */
 static atomic64_t mmrace_runs;
 
+/*
+ * Record a run's result, unless a later run (@seq: the harness's order)
+ * was recorded first: the harness lets the next run in before this one
+ * is recorded.
+ */
 static void mmrace_record_result(const struct mmrace_pattern *pat,
-				 const struct mmrace_run *res)
+				 const struct mmrace_run *res, u64 seq)
 {
 	mutex_lock(&mmrace_results_lock);
-	if (res->variant < MMRACE_MAX_VARIANTS)
+	if (res->variant < MMRACE_MAX_VARIANTS &&
+	    seq > mmrace_results_seq[pat->id][res->variant]) {
 		mmrace_results[pat->id][res->variant] = *res;
-	mmrace_last = *res;
-	mmrace_have_last = true;
+		mmrace_results_seq[pat->id][res->variant] = seq;
+	}
+	if (seq > mmrace_last_seq) {
+		mmrace_last = *res;
+		mmrace_last_seq = seq;
+	}
 	mutex_unlock(&mmrace_results_lock);
 	atomic64_inc(&mmrace_runs);
 }
@@ -416,14 +427,15 @@ static int mmrace_resolve(struct mmrace_run *req,
 static int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
 {
 	const struct mmrace_pattern *pat;
+	u64 seq;
 	int ret;
 
 	ret = mmrace_resolve(req, &pat);
 	if (ret)
 		return ret;
-	ret = mmrace_harness_run(pat, req, mm);
+	ret = mmrace_harness_run(pat, req, mm, &seq);
 	if (!ret)
-		mmrace_record_result(pat, req);
+		mmrace_record_result(pat, req, seq);
 	return ret;
 }
 
@@ -460,7 +472,7 @@ static void mmrace_show_run(struct seq_file *m, const struct mmrace_run *r)
 static int mmrace_last_show(struct seq_file *m, void *unused)
 {
 	mutex_lock(&mmrace_results_lock);
-	if (mmrace_have_last)
+	if (mmrace_last_seq)
 		mmrace_show_run(m, &mmrace_last);
 	mutex_unlock(&mmrace_results_lock);
 	return 0;
@@ -693,7 +705,11 @@ static int mmrace_release(struct inode *inode, struct file *file)
 	struct mmrace_file *mf = file->private_data;
 	unsigned int p;
 
-	/* Last pattern first (the device halves were set up in P order). */
+	/*
+	 * Each device half undoes only its own state (pins, notifiers, the
+	 * queue); none depends on another's, so the order is free: last
+	 * pattern first.
+	 */
 	for (p = ARRAY_SIZE(mmrace_patterns); p--; ) {
 		const struct mmrace_device *dev = mmrace_patterns[p]->dev;
 

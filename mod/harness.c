@@ -297,6 +297,9 @@ static int mmrace_set_active(struct mmrace_ctx *ctx)
  *	success
  * @mm: the caller's mm for real-kernel paths (the caller keeps it grabbed),
  *	or NULL
+ * @seq: out: the run's place in the order runs started (1, 2, ...), so
+ *	that the caller records results in that order although it records
+ *	them after the harness let the next run in
  *
  * Return: 0, -EBUSY while another run is in progress, -ESHUTDOWN while
  * the module unloads, -EINTR when a fatal signal stopped the run,
@@ -304,13 +307,15 @@ static int mmrace_set_active(struct mmrace_ctx *ctx)
  * returned.
  */
 int mmrace_harness_run(const struct mmrace_pattern *pat,
-		       struct mmrace_run *req, struct mm_struct *mm)
+		       struct mmrace_run *req, struct mm_struct *mm, u64 *seq)
 {
+	static u64 mmrace_run_seq;	/* under mmrace_run_lock */
 	struct mmrace_ctx *ctx;
 	int ret, err;
 
 	if (!mutex_trylock(&mmrace_run_lock))
 		return -EBUSY;
+	*seq = ++mmrace_run_seq;
 
 	ret = -ENOMEM;
 	ctx = kzalloc_obj(*ctx, GFP_KERNEL);

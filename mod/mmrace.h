@@ -159,9 +159,11 @@ struct mmrace_ctx {
  * @op_batch: optional, for a pattern whose operations are short (tens of
  *	ns): up to @n operations of @op in one call, the number done in
  *	*@done (the failed one included); returns like @op. Write it with
- *	mmrace_op_batch(). The harness then checks its stop conditions once
- *	per batch (@batch operations, fewer at the end of an iteration
- *	budget); a run with a window or MMRACE_RUN_NO_BATCH calls @op alone
+ *	mmrace_op_batch(). The harness then checks its stop conditions
+ *	after every batch that brings a thread's operations since its last
+ *	check to 32 or more (once per batch for a @batch of 32 or more;
+ *	fewer operations at the end of an iteration budget); a run with a
+ *	window or MMRACE_RUN_NO_BATCH calls @op alone
  * @batch: operations per @op_batch call (0: MMRACE_BATCH)
  * @thread_done: optional: thread @t does no more operations (its partners
  *	must not wait for it); called once per started thread
@@ -226,8 +228,9 @@ struct mmrace_file {
  * @mf: the file
  * @id: the pattern's id (&enum mmrace_pattern_id)
  *
- * Return: the slot, NULL until the pattern stores something there; the
- * pattern's own ioctls and release are its only users.
+ * Return: the slot (never NULL; what it holds is NULL until the pattern
+ * stores its state there); the pattern's own ioctls and release are its
+ * only users.
  */
 static inline void **mmrace_file_state(struct mmrace_file *mf, u32 id)
 {

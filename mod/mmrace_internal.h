@@ -12,7 +12,7 @@
 #include "mmrace.h"
 
 int mmrace_harness_run(const struct mmrace_pattern *pat,
-		       struct mmrace_run *req, struct mm_struct *mm);
+		       struct mmrace_run *req, struct mm_struct *mm, u64 *seq);
 void mmrace_harness_shutdown(void);
 
 #endif /* _MMRACE_INTERNAL_H */

@@ -127,7 +127,7 @@ static const struct mmu_notifier_ops notif_b_ops = {
 	.invalidate_range_start = notif_b_start,
 };
 
-/* The file's subscribers (its P3 per-open state), or NULL. */
+/* The slot of the file's subscribers (its P3 per-open state). */
 static void **notif_slot(struct mmrace_file *mf)
 {
 	return mmrace_file_state(mf, MMRACE_P3_MMUNOTIF);

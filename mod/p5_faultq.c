@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * P5: a device's page-fault queue against an mm that is dying, as a model
- * run by the harness (the real device is faultq.c).
+ * run by the harness (the real device is p5_faultq_dev.c).
  *
  * Seed: "mm/hmm: add helpers for driver to safely take the mmap_sem"
  * (LKML, March 2019). A device can queue hundreds of faults against a

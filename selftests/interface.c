@@ -395,8 +395,8 @@ TEST_F(dev, baseline_counts_every_increment)
 TEST_F(dev, batches_count_exactly)
 {
 	/* Not a multiple of a batch or of the threads. */
-	static const __u64 iters = 200001, threads = 2;
-	static const __u64 share = (iters + threads - 1) / threads;
+	const __u64 iters = 200001, threads = 2;
+	const __u64 share = (iters + threads - 1) / threads;
 	static const __u64 flags[] = { 0, MMRACE_RUN_NO_BATCH };
 	static const __u64 batched[] = { MMRACE_BASELINE, MMRACE_P4_FORKPIN };
 	static const __u64 single[] = { MMRACE_P1_LOCKEDVM, MMRACE_P2_VMALOCK,

@@ -596,17 +596,21 @@ TEST_F_TIMEOUT(p5, kill_during_storm, 300)
 	EXPECT_LT(0, res[2].st.aborted_late);
 	/*
 	 * no_check does everything; the checks stop the useless work: each
-	 * aborts some and handles fewer faults after the kill. How many
-	 * fewer is a cost, logged below and not asserted:
-	 * mmget's work goes on until the dying opener's exit_mm() drops
-	 * mm_users, a scheduling latency: 123 ms in one loaded 6.12 CI
-	 * guest, where mmget handled 5.9 times fewer faults than no_check
-	 * and racy_check 27 times fewer.
+	 * aborts some and handles several times fewer faults after the
+	 * kill. owner_check stops at once (447 to 258,451 times fewer in 28
+	 * runs); racy_check and mmget go on until the dying opener is seen
+	 * exiting or its exit_mm() drops mm_users, a scheduling latency
+	 * (12.3 and 11.6 times fewer at least in those runs, 5.9 for mmget
+	 * in one loaded 6.12 CI guest, 123 ms from the kill to the release):
+	 * their bound is 2, owner_check's 100. The ratios are logged.
 	 */
 	EXPECT_EQ(0, res[0].st.aborted_early + res[0].st.aborted_late);
 	for (i = 1; i < 4; i++) {
-		EXPECT_LT(res[i].st.processed_after_mark,
-			  res[0].st.processed_after_mark);
+		__u64 bound = vs[i].variant == MMRACE_P5_OWNER_CHECK ? 100 : 2;
+
+		EXPECT_LT(bound * res[i].st.processed_after_mark,
+			  res[0].st.processed_after_mark)
+			TH_LOG("%s: bound %llu", vs[i].name, bound);
 		EXPECT_LT(0, res[i].st.aborted_early + res[i].st.aborted_late);
 		TH_LOG("%s handled %.1f times fewer faults after the kill than no_check",
 		       vs[i].name, (double)res[0].st.processed_after_mark /

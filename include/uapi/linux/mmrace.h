@@ -15,7 +15,11 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MMRACE_ABI_VERSION	1
+/*
+ * 1: the first release; 2: MMRACE_RUN_NO_BATCH and MMRACE_DF_BATCH (a
+ * version 1 module refuses the flag with -EINVAL).
+ */
+#define MMRACE_ABI_VERSION	2
 #define MMRACE_DEV_PATH		"/dev/mmrace"
 
 /* Largest number of counters a pattern reports in a run result. */
