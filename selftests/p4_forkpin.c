@@ -165,11 +165,15 @@ TEST_F_TIMEOUT(p4, atomic_nomb_on_this_cpu, 300)
 TEST_F_TIMEOUT(p4, once_shows_store_buffering, 300)
 {
 	__u64 iters = 0, neither = 0, both = 0;
+	struct mmrace_info info;
 	struct mmrace_run r;
 	int i;
 
 	if (self->ncpu < 2)
 		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
+	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	if (info.kernel_flags & MMRACE_KF_KCSAN)
+		SKIP(return, "%s", SB_KCSAN_WHY);
 	for (i = 0; i < P4_SEARCH_RUNS && !neither; i++) {
 		ASSERT_EQ(0, p4_litmus(self->fd, MMRACE_P4_ONCE,
 				       P4_SEARCH_ITERS, &r));
