@@ -493,7 +493,7 @@ static struct p2_obj *p2_alloc(struct mmrace_ctx *ctx, unsigned long slot)
 	if (!obj)
 		return NULL;
 	obj->cache = st->cache;
-	obj->key = slot;
+	WRITE_ONCE(obj->key, slot);
 	WRITE_ONCE(obj->gen, atomic64_inc_return(&st->gen));
 	WRITE_ONCE(obj->lock_seq, st->mm_lock_seq);
 	WRITE_ONCE(obj->detached, false);
