@@ -448,6 +448,15 @@ enum mmrace_p4_counter {
 	MMRACE_P4_NR_COUNTERS,
 };
 
+/*
+ * MMRACE_P4_GROUP - P4 litmus instances per rendezvous of a pin/fork pair.
+ * The fork side counts an instance once the next rendezvous made it
+ * final, so a pair's last group (the instances after its last
+ * rendezvous) is run but not counted: of I instances, I - 1 - (I - 1) %
+ * MMRACE_P4_GROUP are counted in MMRACE_P4_C_ITERATIONS.
+ */
+#define MMRACE_P4_GROUP		4
+
 /**
  * enum mmrace_p5_variant - variants of pattern P5 (the fault queue); the
  *	model and the real device (MMRACE_IOC_FAULTQ_SUBMIT) share them
