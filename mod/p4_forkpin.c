@@ -34,8 +34,9 @@
  * counts the outcome of the cell a group back (final since the rendezvous)
  * and zeroes it. Groups of 4 against one rendezvous per iteration, in a
  * 6.1 TCG guest: 0.18 against 0.24 us per iteration for once, as many
- * forbidden outcomes per million (medians of 5). The histogram is klitmus7's: the four outcomes, with the
- * forbidden one ("neither side copies") counted as a violation.
+ * forbidden outcomes per million (medians of 5). The histogram is
+ * klitmus7's: the four outcomes, with the forbidden one ("neither side
+ * copies") counted as a violation.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
