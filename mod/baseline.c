@@ -57,44 +57,40 @@ static int base_op(struct mmrace_thread *t)
 	return 0;
 }
 
-/* Operations per pass of the batch loops below. */
-#define BASE_UNROLL	8
-
-/*
- * A batch as refscale times its loops, unrolled as lmbench unrolls its
- * own: one loop per variant, the variant chosen once, eight operations per
- * pass, so that the empty operation costs an eighth of the loop's
- * decrement and branch (one compiler barrier each, so that nothing is
- * folded away) and an increment the atomic alone. Under TCG each taken
- * branch is a translation-block hop of its own: rolled, the empty
- * operation cost 0.131 of an atomic in a 6.1 guest.
- */
-static void base_empty(unsigned int n)
+/* The empty operation: what mmrace_op_batch() costs a pattern. */
+static int base_nop(struct mmrace_thread *t)
 {
-	unsigned int i;
-
-	for (i = n / BASE_UNROLL; i; i--) {
-		barrier(); barrier(); barrier(); barrier();
-		barrier(); barrier(); barrier(); barrier();
-	}
-	for (i = n % BASE_UNROLL; i; i--)
-		barrier();
+	return 0;
 }
 
+/*
+ * @n increments, looped as mmrace_op_batch() loops a pattern's operations
+ * (MMRACE_OP_UNROLL copies per pass), so that an increment costs the
+ * atomic and the same share of the loop as the empty operation.
+ */
 static void base_inc(atomic_long_t *v, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = n / BASE_UNROLL; i; i--) {
-		atomic_long_inc(v); atomic_long_inc(v);
-		atomic_long_inc(v); atomic_long_inc(v);
-		atomic_long_inc(v); atomic_long_inc(v);
-		atomic_long_inc(v); atomic_long_inc(v);
+	for (i = n / MMRACE_OP_UNROLL; i; i--) {
+		atomic_long_inc(v);
+		atomic_long_inc(v);
+		atomic_long_inc(v);
+		atomic_long_inc(v);
+		atomic_long_inc(v);
+		atomic_long_inc(v);
+		atomic_long_inc(v);
+		atomic_long_inc(v);
 	}
-	for (i = n % BASE_UNROLL; i; i--)
+	for (i = n % MMRACE_OP_UNROLL; i; i--)
 		atomic_long_inc(v);
 }
 
+/*
+ * A batch as refscale times its loops: the variant chosen once per batch;
+ * the empty operation through the patterns' own batch loop, the
+ * increments in the same loop around the atomic alone.
+ */
 static int base_op_batch(struct mmrace_thread *t, unsigned int n,
 			 unsigned int *done)
 {
@@ -108,9 +104,7 @@ static int base_op_batch(struct mmrace_thread *t, unsigned int n,
 		base_inc(&st->local[t->idx].v, n);
 		break;
 	default:
-		base_empty(n);
-		*done = n;
-		return 0;
+		return mmrace_op_batch(t, n, done, base_nop);
 	}
 	t->cnt[MMRACE_BASE_C_INCS] += n;
 	*done = n;

@@ -235,6 +235,7 @@ static int p2_trylock_rwsem(struct mmrace_thread *t, struct p2_read *r)
 	p2_shadow_acquire(r);
 	if (p2_locked_now(st, obj)) {
 		p2_unlock_rwsem(t, r);
+		t->cnt[MMRACE_P2_C_READ_LOCKED_LATE]++;
 		return MMRACE_P2_C_READ_LOCKED;
 	}
 	if (READ_ONCE(obj->detached)) {
@@ -261,6 +262,7 @@ static int p2_trylock_v6(struct mmrace_thread *t, struct p2_read *r)
 	mmrace_window(t);
 	if ((old & P2_LOCK_OFFSET) || p2_locked_now(st, obj)) {
 		p2_put_v6(t, r);
+		t->cnt[MMRACE_P2_C_READ_LOCKED_LATE]++;
 		return MMRACE_P2_C_READ_LOCKED;
 	}
 	return 0;
@@ -282,6 +284,7 @@ static int p2_trylock_fixed(struct mmrace_thread *t, struct p2_read *r)
 	mmrace_window(t);
 	if (p2_locked_now(st, obj)) {
 		p2_put_fixed(t, r);
+		t->cnt[MMRACE_P2_C_READ_LOCKED_LATE]++;
 		return MMRACE_P2_C_READ_LOCKED;
 	}
 	return 0;
@@ -744,6 +747,8 @@ static const struct mmrace_counter_desc p2_counters[] = {
 		"writer waited over 1 s for readers", MMRACE_DF_VIOLATION },
 	[MMRACE_P2_C_LOCK_BYTES] = { "lock_bytes",
 		"bytes of lock state per object", 0 },
+	[MMRACE_P2_C_READ_LOCKED_LATE] = { "read_locked_late",
+		"refused after its increment: saw the write mark", 0 },
 };
 
 const struct mmrace_pattern mmrace_p2_vmalock = {

@@ -52,6 +52,8 @@
 
 /* Cells in each pair's ring (a power of two). */
 #define P4_CELLS		64
+/* A cell is zeroed a group after its use and reused long after that. */
+static_assert(P4_CELLS >= 2 * MMRACE_P4_GROUP && !(P4_CELLS & (P4_CELLS - 1)));
 
 enum p4_side { P4_PIN, P4_FORK };
 
@@ -107,7 +109,7 @@ static unsigned long p4_group_start(unsigned long i)
 static bool p4_rendezvous(struct mmrace_thread *t, struct p4_pair *pair,
 			  enum p4_side me, unsigned long i)
 {
-	/* Release: our previous cell's results are visible past the meet. */
+	/* Release: the cells this side finished are visible past the meet. */
 	smp_store_release(&pair->seq[me], i);
 	/* Acquire: pairs with the other side's release just above. */
 	return mmrace_spin_until(t->ctx, smp_load_acquire(&pair->seq[!me]) >= i,

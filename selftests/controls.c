@@ -194,8 +194,8 @@ FIXTURE_VARIANT_ADD(ctl, p1_mutex_contended) {
 };
 
 /*
- * P2, two hot objects: the writer detaches both every cycle, so readers
- * meet detaches. On a debug kernel every P2 row runs 2 * 10^4 reads with
+ * P2, two hot objects: the writer detaches both in half its cycles (the
+ * default detach_pct, 50), so readers meet detaches. On a debug kernel every P2 row runs 2 * 10^4 reads with
  * a 10 us window: at 2 us refcnt_broken needed 27,265 to 95,084 reads per
  * detection there (about 1 to 4 detections per 10^5: a miss in one run
  * of three), at window 0 it showed none in 1.1 * 10^5; at 10 us it

@@ -389,7 +389,7 @@ TEST_F(dev, baseline_counts_every_increment)
  * every count exact: an iteration budget ends each thread at its share to
  * the operation, batched or one call per operation (MMRACE_RUN_NO_BATCH),
  * every increment counted is in the atomics, and P4 tallies one outcome
- * per litmus instance. P1, P2 (a batch slowed a detection in make bench),
+ * per instance it counts (all but a pair's last group, MMRACE_P4_GROUP). P1, P2 (a batch slowed a detection in make bench),
  * P3 (its operations count themselves) and P5 are not batched.
  */
 TEST_F(dev, batches_count_exactly)

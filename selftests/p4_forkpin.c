@@ -31,7 +31,7 @@
  * Litmus iterations atomic_nomb must pass without the outcome on x86 (the
  * fixed variants' budget in controls.c); on a lockdep/KASAN kernel a
  * hundredth (mmrace_budget_hundredth(): 10^5):
- * there the per-iteration rendezvous costs 1.5 to 45 us from one run to
+ * there the rendezvous costs 1.5 to 45 us from one run to
  * the next, and the run's job is the checkers' coverage.
  */
 #define P4_FIXED_ITERS		10000000ULL
@@ -96,8 +96,12 @@ static int p4_litmus(int fd, __u64 variant, __u64 iters, struct mmrace_run *r)
 {
 	mmrace_run_init(r, MMRACE_P4_FORKPIN, variant);
 	r->threads = 2;
-	/* The first iteration's cell is counted at the second rendezvous. */
-	r->iterations = 2 * (iters + 1);
+	/*
+	 * The instances from a pair's last rendezvous on are not counted
+	 * (MMRACE_P4_GROUP): one more than whole groups counts them all.
+	 */
+	r->iterations = 2 * ((iters + MMRACE_P4_GROUP - 1) / MMRACE_P4_GROUP *
+			     MMRACE_P4_GROUP + 1);
 	return mmrace_run(fd, r);
 }
 

@@ -17,9 +17,11 @@
 
 /*
  * 1: the first release; 2: MMRACE_RUN_NO_BATCH and MMRACE_DF_BATCH (a
- * version 1 module refuses the flag with -EINVAL).
+ * version 1 module refuses the flag with -EINVAL); 3: P4 counts its
+ * instances by MMRACE_P4_GROUP (a pair's last group is not counted) and
+ * P2 has MMRACE_P2_C_READ_LOCKED_LATE.
  */
-#define MMRACE_ABI_VERSION	2
+#define MMRACE_ABI_VERSION	3
 #define MMRACE_DEV_PATH		"/dev/mmrace"
 
 /* Largest number of counters a pattern reports in a run result. */
@@ -246,6 +248,11 @@ enum mmrace_p2_arg {
  * @MMRACE_P2_C_WRITER_TIMEOUT: a writer waited over a second for readers
  *	(violation)
  * @MMRACE_P2_C_LOCK_BYTES: bytes of lock state per object in this variant
+ * @MMRACE_P2_C_READ_LOCKED_LATE: of @MMRACE_P2_C_READ_LOCKED, the refusals
+ *	after the reader's increment (or down_read_trylock()) succeeded: it
+ *	came in after the writer let readers back in and then saw the
+ *	write-lock mark (litmus/P2+lock_acquire's allowed outcome, the
+ *	witness that its window opened)
  * @MMRACE_P2_NR_COUNTERS: number of counters (not a counter)
  */
 enum mmrace_p2_counter {
@@ -265,6 +272,7 @@ enum mmrace_p2_counter {
 	MMRACE_P2_C_STALE_PUT,
 	MMRACE_P2_C_WRITER_TIMEOUT,
 	MMRACE_P2_C_LOCK_BYTES,
+	MMRACE_P2_C_READ_LOCKED_LATE,
 	MMRACE_P2_NR_COUNTERS,
 };
 
@@ -450,10 +458,12 @@ enum mmrace_p4_counter {
 
 /*
  * MMRACE_P4_GROUP - P4 litmus instances per rendezvous of a pin/fork pair.
- * The fork side counts an instance once the next rendezvous made it
- * final, so a pair's last group (the instances after its last
- * rendezvous) is run but not counted: of I instances, I - 1 - (I - 1) %
- * MMRACE_P4_GROUP are counted in MMRACE_P4_C_ITERATIONS.
+ * The fork side counts an instance once a later rendezvous made it final,
+ * so a pair's last group (the instances from its last rendezvous on) is
+ * run but not counted: when an iteration budget ends the run and the
+ * pair's fork thread ran I instances (its share of the budget), I - 1 -
+ * (I - 1) % MMRACE_P4_GROUP of them are counted in MMRACE_P4_C_ITERATIONS
+ * (summed over the pairs).
  */
 #define MMRACE_P4_GROUP		4
 
