@@ -68,7 +68,7 @@ static int base_nop(struct mmrace_thread *t)
  * (MMRACE_OP_UNROLL copies per pass), so that an increment costs the
  * atomic and the same share of the loop as the empty operation.
  */
-static void base_inc(atomic_long_t *v, unsigned int n)
+static void __aligned(64) base_inc(atomic_long_t *v, unsigned int n)
 {
 	unsigned int i;
 
@@ -89,10 +89,15 @@ static void base_inc(atomic_long_t *v, unsigned int n)
 /*
  * A batch as refscale times its loops: the variant chosen once per batch;
  * the empty operation through the patterns' own batch loop, the
- * increments in the same loop around the atomic alone.
+ * increments in the same loop around the atomic alone. Both functions are
+ * aligned to a cache line so that their short loops never straddle a
+ * page: TCG does not chain a translation block that crosses a guest page,
+ * and base_op_batch()'s loop, once at .text 0x7fff to 0x8005, cost 1.25
+ * ns per empty operation against 0.14 aligned (a 6.1 TCG guest, same
+ * build otherwise).
  */
-static int base_op_batch(struct mmrace_thread *t, unsigned int n,
-			 unsigned int *done)
+static int __aligned(64) base_op_batch(struct mmrace_thread *t, unsigned int n,
+				       unsigned int *done)
 {
 	struct base_state *st = t->ctx->priv;
 
