@@ -57,16 +57,16 @@ static int base_op(struct mmrace_thread *t)
 	return 0;
 }
 
-/* The empty operation: what mmrace_op_batch() costs a pattern. */
+/* The empty operation: what mmrace_op_batch_unrolled() costs a pattern. */
 static int base_nop(struct mmrace_thread *t)
 {
 	return 0;
 }
 
 /*
- * @n increments, looped as mmrace_op_batch() loops a pattern's operations
- * (MMRACE_OP_UNROLL copies per pass), so that an increment costs the
- * atomic and the same share of the loop as the empty operation.
+ * @n increments, looped as mmrace_op_batch_unrolled() loops a pattern's
+ * operations (MMRACE_OP_UNROLL copies per pass), so that an increment
+ * costs the atomic and the same share of the loop as the empty operation.
  */
 static void __aligned(64) base_inc(atomic_long_t *v, unsigned int n)
 {
@@ -88,8 +88,8 @@ static void __aligned(64) base_inc(atomic_long_t *v, unsigned int n)
 
 /*
  * A batch as refscale times its loops: the variant chosen once per batch;
- * the empty operation through the patterns' own batch loop, the
- * increments in the same loop around the atomic alone. Both functions are
+ * the empty operation through the patterns' batch loop for short
+ * operations, the increments in the same loop around the atomic alone. Both functions are
  * aligned to a cache line so that their short loops never straddle a
  * page: TCG does not chain a translation block that crosses a guest page,
  * and base_op_batch()'s loop, once at .text 0x7fff to 0x8005, cost 1.25
@@ -109,7 +109,7 @@ static int __aligned(64) base_op_batch(struct mmrace_thread *t, unsigned int n,
 		base_inc(&st->local[t->idx].v, n);
 		break;
 	default:
-		return mmrace_op_batch(t, n, done, base_nop);
+		return mmrace_op_batch_unrolled(t, n, done, base_nop);
 	}
 	t->cnt[MMRACE_BASE_C_INCS] += n;
 	*done = n;
