@@ -93,6 +93,17 @@ static int mmrace_thread_fn(void *data)
 		if (ctx->per_thread_iters)
 			n = min_t(u64, n, ctx->per_thread_iters - t->ops);
 		ret = mmrace_ops(t, n, &done);
+		/*
+		 * A batch that ran none of its operations (or more than asked)
+		 * and failed none is a pattern's bug: this loop would spin
+		 * without ever checking the stop conditions.
+		 */
+		if (unlikely(!ret && (!done || done > n))) {
+			pr_err_once("%s: a batch ran %u of %u operations\n",
+				    pat->name, done, n);
+			done = 0;
+			ret = -EIO;
+		}
 		t->ops += done;
 		if (unlikely(ret)) {
 			t->err = ret;
