@@ -89,12 +89,12 @@ static void __aligned(64) base_inc(atomic_long_t *v, unsigned int n)
 /*
  * A batch as refscale times its loops: the variant chosen once per batch;
  * the empty operation through the patterns' batch loop for short
- * operations, the increments in the same loop around the atomic alone. Both functions are
- * aligned to a cache line so that their short loops never straddle a
- * page: TCG does not chain a translation block that crosses a guest page,
- * and base_op_batch()'s loop, once at .text 0x7fff to 0x8005, cost 1.25
- * ns per empty operation against 0.14 aligned (a 6.1 TCG guest, same
- * build otherwise).
+ * operations, the increments in the same loop around the atomic alone.
+ * Both functions are aligned to a cache line so that their short loops
+ * never straddle a page: TCG does not chain a translation block that
+ * crosses a guest page, and base_op_batch()'s loop, once at .text 0x7fff
+ * to 0x8005, cost 1.25 ns per empty operation against 0.14 aligned (a 6.1
+ * TCG guest, same build otherwise).
  */
 static int __aligned(64) base_op_batch(struct mmrace_thread *t, unsigned int n,
 				       unsigned int *done)
