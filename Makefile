@@ -3,7 +3,14 @@
 # mmrace: the two commands are `make run` and `make check` (see README.md).
 #
 #   make            build mmrace.ko for the running kernel (KVER, KDIR)
-#                   and the selftests
+#                   and the selftests (no root, any distro: the kselftest
+#                   files come from KSFT_DIR, a kernel tree's
+#                   tools/testing/selftests, or Debian's linux-source)
+#   make module     mmrace.ko alone
+#   make kselftest-tar  the collection for KERNEL (default: the default
+#                   guest kernel) in the kernel runner's layout, packed:
+#                   build/mmrace-kselftest-RELEASE.tar.gz
+#   make lava       the tarball run by LAVA (lava-run) in a QEMU guest
 #   make setup      install what is missing (Debian packages; root)
 #   make run        setup, build, boot the default kernel in a VM, run
 #                   every pattern and variant, print the results table
@@ -32,8 +39,18 @@ module:
 	@test -d $(KDIR) || { echo "no kernel headers in $(KDIR): install linux-headers-$(KVER) or set KDIR"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# The programs; lib.mk's TEST_GEN_MODS_DIR step (the module for the
+# running kernel) is left to `make -C selftests` and its install, which
+# build the collection's own copy.
 selftests:
-	$(MAKE) -C selftests
+	$(MAKE) -C selftests TEST_GEN_MODS_DIR=
+
+KERNEL ?= $(shell scripts/kernels default)
+kselftest-tar: setup selftests
+	scripts/ksft-install $(KERNEL) --tar
+
+lava: setup selftests
+	scripts/lava $(KERNEL)
 
 setup:
 	@scripts/setup
@@ -79,4 +96,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module selftests setup lint run check check-debug check-kcsan bench litmus clean
+.PHONY: all module selftests kselftest-tar lava setup lint run check check-debug check-kcsan bench litmus clean

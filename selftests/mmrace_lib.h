@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,78 @@
 #include <linux/mmrace.h>
 
 #define MMRACE_DEBUGFS	"/sys/kernel/debug/mmrace"
+
+/*
+ * The module the collection ships, loaded by the program that needs it.
+ *
+ * When /dev/mmrace is missing as a program starts (before the harness runs
+ * a test), it loads module/mmrace.ko from beside its own binary (where
+ * lib.mk's install puts TEST_GEN_MODS_DIR), or $MMRACE_KO, and unloads it
+ * when it exits, so that an installed collection runs by itself
+ * (./run_kselftest.sh -c mmrace, or -t mmrace:PROGRAM alone). A module
+ * already loaded (insmod, modprobe, scripts/guest-run) is left as it is.
+ * Only the process that loaded it unloads it: the harness's test children
+ * leave through _exit(), and a child of a test that calls exit() is not
+ * the loader. A program the runner kills at its timeout leaves the module
+ * loaded (its test child may still hold the device); the next program
+ * uses it and the last one that loaded it, if any, is the one to unload.
+ */
+static pid_t mmrace_loader;
+
+static void mmrace_module_unload(void)
+{
+	int i;
+
+	if (mmrace_loader != getpid())
+		return;
+	/* A test child's last close may still be on its way: 5 s at most. */
+	for (i = 0; i < 50; i++) {
+		if (!syscall(SYS_delete_module, "mmrace", O_NONBLOCK))
+			return;
+		if (errno != EBUSY && errno != EAGAIN)
+			break;
+		usleep(100 * 1000);
+	}
+	fprintf(stderr, "# mmrace: delete_module(mmrace): %s; left loaded\n",
+		strerror(errno));
+}
+
+__attribute__((constructor)) static void mmrace_module_load(void)
+{
+	static const char ko[] = "/module/mmrace.ko";
+	const char *env = getenv("MMRACE_KO");
+	char path[PATH_MAX];
+	ssize_t n;
+	char *slash;
+	int fd;
+
+	if (!access(MMRACE_DEV_PATH, F_OK) || errno != ENOENT)
+		return;
+	if (env && env[0] == '/') {
+		snprintf(path, sizeof(path), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		if (n <= 0)
+			return;
+		path[n] = 0;
+		slash = strrchr(path, '/');
+		if (!slash || slash - path + sizeof(ko) > sizeof(path))
+			return;
+		memcpy(slash, ko, sizeof(ko));
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;		/* none shipped: the tests say "load mmrace.ko" */
+	if (syscall(SYS_finit_module, fd, "", 0)) {
+		if (errno != EEXIST)
+			fprintf(stderr, "# mmrace: finit_module(%s): %s\n",
+				path, strerror(errno));
+	} else {
+		mmrace_loader = getpid();
+		atexit(mmrace_module_unload);
+	}
+	close(fd);
+}
 
 static inline int mmrace_open(void)
 {
