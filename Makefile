@@ -49,7 +49,9 @@ KERNEL ?= $(shell scripts/kernels default)
 kselftest-tar: setup selftests
 	scripts/ksft-install $(KERNEL) --tar
 
-lava: setup selftests
+lava:
+	@scripts/setup lava
+	$(MAKE) selftests
 	scripts/lava $(KERNEL)
 
 setup:
