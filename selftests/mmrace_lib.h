@@ -9,11 +9,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -32,17 +37,25 @@
  * already loaded (insmod, modprobe, scripts/guest-run) is left as it is.
  * Only the process that loaded it unloads it: the harness's test children
  * leave through _exit(), and a child of a test that calls exit() is not
- * the loader. A program the runner kills at its timeout leaves the module
- * loaded (its test child may still hold the device); the next program
- * uses it and the last one that loaded it, if any, is the one to unload.
+ * the loader.
+ *
+ * A program the kernel's runner stops at its timeout (SIGTERM to the
+ * harness's process) takes its running test with it: the test child (a
+ * process group of its own) is killed, then waited for, so that it holds
+ * no /dev/mmrace file and runs on beside no later program; the module is
+ * unloaded if this program loaded it. A test child also dies with the
+ * harness's process if that one is killed outright (PR_SET_PDEATHSIG).
  */
 static pid_t mmrace_loader;
+static int mmrace_in_main;
+static pid_t *mmrace_test_child;	/* shared: the running test's pid */
 
 static void mmrace_module_unload(void)
 {
+	struct timespec tenth = { 0, 100 * 1000 * 1000 };
 	int i;
 
-	if (mmrace_loader != getpid())
+	if (!mmrace_loader || mmrace_loader != getpid())
 		return;
 	/* A test child's last close may still be on its way: 5 s at most. */
 	for (i = 0; i < 50; i++) {
@@ -50,10 +63,46 @@ static void mmrace_module_unload(void)
 			return;
 		if (errno != EBUSY && errno != EAGAIN)
 			break;
-		usleep(100 * 1000);
+		nanosleep(&tenth, NULL);
 	}
 	fprintf(stderr, "# mmrace: delete_module(mmrace): %s; left loaded\n",
 		strerror(errno));
+}
+
+/* In every child the harness forks for a test (not in their children). */
+static void mmrace_forked(void)
+{
+	if (!mmrace_in_main)
+		return;
+	mmrace_in_main = 0;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mmrace_test_child)
+		*mmrace_test_child = getpid();
+}
+
+/* SIGTERM in the harness's process: only async-signal-safe calls. */
+static void mmrace_terminated(int sig)
+{
+	pid_t child = mmrace_test_child ? *mmrace_test_child : 0;
+	struct timespec tenth = { 0, 100 * 1000 * 1000 };
+	int i;
+
+	/* Still this process's running child (not reaped, not exited)? */
+	if (child > 0 && waitpid(child, NULL, WNOHANG) == 0) {
+		kill(-child, SIGKILL);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	if (mmrace_loader == getpid()) {
+		for (i = 0; i < 50; i++) {
+			if (!syscall(SYS_delete_module, "mmrace", O_NONBLOCK) ||
+			    (errno != EBUSY && errno != EAGAIN))
+				break;
+			nanosleep(&tenth, NULL);
+		}
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 __attribute__((constructor)) static void mmrace_module_load(void)
@@ -61,9 +110,18 @@ __attribute__((constructor)) static void mmrace_module_load(void)
 	static const char ko[] = "/module/mmrace.ko";
 	const char *env = getenv("MMRACE_KO");
 	char path[PATH_MAX];
+	void *page;
 	ssize_t n;
 	char *slash;
 	int fd;
+
+	page = mmap(NULL, sizeof(pid_t), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (page != MAP_FAILED)
+		mmrace_test_child = page;
+	mmrace_in_main = 1;
+	pthread_atfork(NULL, NULL, mmrace_forked);
+	signal(SIGTERM, mmrace_terminated);
 
 	if (!access(MMRACE_DEV_PATH, F_OK) || errno != ENOENT)
 		return;
