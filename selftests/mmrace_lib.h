@@ -33,40 +33,53 @@
  * a test), it loads module/mmrace.ko from beside its own binary (where
  * lib.mk's install puts TEST_GEN_MODS_DIR), or $MMRACE_KO, and unloads it
  * when it exits, so that an installed collection runs by itself
- * (./run_kselftest.sh -c mmrace, or -t mmrace:PROGRAM alone). A module
- * already loaded (insmod, modprobe, scripts/guest-run) is left as it is.
- * Only the process that loaded it unloads it: the harness's test children
- * leave through _exit(), and a child of a test that calls exit() is not
- * the loader.
+ * (./run_kselftest.sh -c mmrace, or -t mmrace:PROGRAM alone). A shipped
+ * module that does not load fails the program (exit 1: a wrong kernel, a
+ * signature the kernel wants), except for a caller without the right to
+ * load modules, whose tests skip as without a module. A module already
+ * loaded (insmod, modprobe, scripts/guest-run) is left as it is. Only the
+ * process that loaded it unloads it: the harness's test children leave
+ * through _exit(), and a child of a test that calls exit() is not the
+ * loader.
  *
  * A program the kernel's runner stops at its timeout (SIGTERM to the
- * harness's process) takes its running test with it: the test child (a
- * process group of its own) is killed, then waited for, so that it holds
- * no /dev/mmrace file and runs on beside no later program; the module is
- * unloaded if this program loaded it. A test child also dies with the
- * harness's process if that one is killed outright (PR_SET_PDEATHSIG).
+ * harness's process; SIGINT and SIGHUP alike) takes its running test with
+ * it: the test's process group (the harness's child and, for TEST_F, the
+ * body it forks) is killed and waited for, 5 s at most (a task stuck in
+ * the kernel cannot be waited for: then the module stays), so that no test
+ * holds /dev/mmrace or runs on beside a later program; then the module is
+ * unloaded if this program loaded it. The harness's child also dies with
+ * the harness's process if that one is killed outright
+ * (PR_SET_PDEATHSIG; the body it forks is in its process group).
  */
 static pid_t mmrace_loader;
+static pid_t mmrace_main;
 static int mmrace_in_main;
 static pid_t *mmrace_test_child;	/* shared: the running test's pid */
 
-static void mmrace_module_unload(void)
+/* delete_module(), retried 5 s while busy; 0 or -1. Signal-safe. */
+static int mmrace_module_delete(void)
 {
 	struct timespec tenth = { 0, 100 * 1000 * 1000 };
 	int i;
 
-	if (!mmrace_loader || mmrace_loader != getpid())
-		return;
-	/* A test child's last close may still be on its way: 5 s at most. */
 	for (i = 0; i < 50; i++) {
 		if (!syscall(SYS_delete_module, "mmrace", O_NONBLOCK))
-			return;
+			return 0;
 		if (errno != EBUSY && errno != EAGAIN)
 			break;
 		nanosleep(&tenth, NULL);
 	}
-	fprintf(stderr, "# mmrace: delete_module(mmrace): %s; left loaded\n",
-		strerror(errno));
+	return -1;
+}
+
+static void mmrace_module_unload(void)
+{
+	if (!mmrace_loader || mmrace_loader != getpid())
+		return;
+	if (mmrace_module_delete())
+		fprintf(stderr, "# mmrace: delete_module(mmrace): %s; left loaded\n",
+			strerror(errno));
 }
 
 /* In every child the harness forks for a test (not in their children). */
@@ -76,12 +89,15 @@ static void mmrace_forked(void)
 		return;
 	mmrace_in_main = 0;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The harness's process died before that took hold. */
+	if (getppid() != mmrace_main)
+		_exit(1);
 	if (mmrace_test_child)
 		*mmrace_test_child = getpid();
 }
 
-/* SIGTERM in the harness's process: only async-signal-safe calls. */
-static void mmrace_terminated(int sig)
+/* A stop in the harness's process: only async-signal-safe calls. */
+static void mmrace_stopped(int sig)
 {
 	pid_t child = mmrace_test_child ? *mmrace_test_child : 0;
 	struct timespec tenth = { 0, 100 * 1000 * 1000 };
@@ -91,16 +107,14 @@ static void mmrace_terminated(int sig)
 	if (child > 0 && waitpid(child, NULL, WNOHANG) == 0) {
 		kill(-child, SIGKILL);
 		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-	}
-	if (mmrace_loader == getpid()) {
 		for (i = 0; i < 50; i++) {
-			if (!syscall(SYS_delete_module, "mmrace", O_NONBLOCK) ||
-			    (errno != EBUSY && errno != EAGAIN))
+			if (waitpid(child, NULL, WNOHANG))
 				break;
 			nanosleep(&tenth, NULL);
 		}
 	}
+	if (mmrace_loader == getpid())
+		mmrace_module_delete();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -119,9 +133,12 @@ __attribute__((constructor)) static void mmrace_module_load(void)
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (page != MAP_FAILED)
 		mmrace_test_child = page;
+	mmrace_main = getpid();
 	mmrace_in_main = 1;
 	pthread_atfork(NULL, NULL, mmrace_forked);
-	signal(SIGTERM, mmrace_terminated);
+	signal(SIGTERM, mmrace_stopped);
+	signal(SIGINT, mmrace_stopped);
+	signal(SIGHUP, mmrace_stopped);
 
 	if (!access(MMRACE_DEV_PATH, F_OK) || errno != ENOENT)
 		return;
@@ -140,13 +157,15 @@ __attribute__((constructor)) static void mmrace_module_load(void)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;		/* none shipped: the tests say "load mmrace.ko" */
-	if (syscall(SYS_finit_module, fd, "", 0)) {
-		if (errno != EEXIST)
-			fprintf(stderr, "# mmrace: finit_module(%s): %s\n",
-				path, strerror(errno));
-	} else {
+	if (!syscall(SYS_finit_module, fd, "", 0)) {
 		mmrace_loader = getpid();
 		atexit(mmrace_module_unload);
+	} else if (errno != EEXIST) {
+		int err = errno;
+
+		printf("# mmrace: finit_module(%s): %s\n", path, strerror(err));
+		if (err != EPERM)
+			exit(1);
 	}
 	close(fd);
 }
