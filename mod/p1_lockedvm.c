@@ -44,6 +44,8 @@ struct p1_state {
 	atomic64_t model;
 	atomic64_t *ctr;
 	struct mutex lock;	/* the mutex variant's check and add */
+	/* A charge holds @lock between its check and its add (the witness). */
+	int charging;
 	s64 limit;
 	s64 limit_a;
 	s64 limit_b;
@@ -129,13 +131,26 @@ static int p1_charge_mutex(struct mmrace_thread *t, struct p1_state *p,
 
 	if (p->target == MMRACE_P1_TARGET_LOCKED_VM)
 		return p1_account_locked_vm(t->ctx, n, true);
-	mutex_lock(&p->lock);
+	/*
+	 * The witness: the lock was taken by a charge between its check and
+	 * its add, the window a check_add without the lock fails in. (A
+	 * contended uncharge proves nothing, and a thread that merely waits
+	 * in mutex_lock() is no evidence that the check was contended.)
+	 */
+	if (!mutex_trylock(&p->lock)) {
+		if (READ_ONCE(p->charging))
+			t->cnt[MMRACE_P1_C_CONTENDED]++;
+		mutex_lock(&p->lock);
+	}
+	WRITE_ONCE(p->charging, 1);
 	if (atomic64_read(c) + n > limit) {
+		WRITE_ONCE(p->charging, 0);
 		mutex_unlock(&p->lock);
 		return -ENOMEM;
 	}
 	mmrace_window(t);
 	atomic64_add(n, c);
+	WRITE_ONCE(p->charging, 0);
 	mutex_unlock(&p->lock);
 	return 0;
 }
@@ -290,7 +305,7 @@ static int p1_op(struct mmrace_thread *t)
 	n = role == P1_HOG ? p->hog : p->small;
 	variant = role == P1_HOG ? p->hog_variant : ctx->variant;
 	limit = p1_limit(ctx, p);
-	/* The witness: another charge is in flight beside this one. */
+	/* Another charge is in flight beside this one (co-presence only). */
 	if (atomic_inc_return(&p->inflight) > 1)
 		t->cnt[MMRACE_P1_C_OVERLAP]++;
 	ret = p1_charge(t, p, variant, n, limit);
@@ -529,7 +544,10 @@ static const struct mmrace_counter_desc p1_counters[] = {
 	[MMRACE_P1_C_LIMIT] = { "limit", "limit in pages", 0 },
 	[MMRACE_P1_C_BASE] = { "base", "counter at the start, in pages", 0 },
 	[MMRACE_P1_C_OVERLAP] = { "overlap",
-		"charges begun while another was in flight (witness)", 0 },
+		"charges begun while another was in flight", 0 },
+	[MMRACE_P1_C_CONTENDED] = { "contended",
+		"mutex: trylock failed while a charge held check-to-add (witness)",
+		0 },
 };
 
 const struct mmrace_pattern mmrace_p1_lockedvm = {

@@ -93,9 +93,16 @@ static inline struct lockdep_map *p2_dep_map(struct p2_obj *obj)
 #endif
 }
 
+/* 6.12's rw_semaphore, with or without its detached check. */
+static bool p2_rwsem(const struct mmrace_ctx *ctx)
+{
+	return ctx->variant == MMRACE_P2_RWSEM ||
+	       ctx->variant == MMRACE_P2_RWSEM_NOCHECK;
+}
+
 static bool p2_refcnt(const struct mmrace_ctx *ctx)
 {
-	return ctx->variant != MMRACE_P2_RWSEM;
+	return !p2_rwsem(ctx);
 }
 
 static bool p2_writer_only(int cnt)
@@ -238,7 +245,8 @@ static int p2_trylock_rwsem(struct mmrace_thread *t, struct p2_read *r)
 		t->cnt[MMRACE_P2_C_READ_LOCKED_LATE]++;
 		return MMRACE_P2_C_READ_LOCKED;
 	}
-	if (READ_ONCE(obj->detached)) {
+	/* rwsem_nocheck leaves this out: the reader uses a detached object. */
+	if (t->ctx->variant == MMRACE_P2_RWSEM && READ_ONCE(obj->detached)) {
 		p2_unlock_rwsem(t, r);
 		return MMRACE_P2_C_READ_DETACHED;
 	}
@@ -305,6 +313,7 @@ static const struct p2_ops p2_ops[MMRACE_P2_NR_VARIANTS] = {
 	[MMRACE_P2_RWSEM] = { p2_trylock_rwsem, p2_unlock_rwsem },
 	[MMRACE_P2_REFCNT_BROKEN] = { p2_trylock_v6, p2_put_v6 },
 	[MMRACE_P2_REFCNT_FIXED] = { p2_trylock_fixed, p2_put_fixed },
+	[MMRACE_P2_RWSEM_NOCHECK] = { p2_trylock_rwsem, p2_unlock_rwsem },
 };
 
 static void p2_read_unlock(struct mmrace_thread *t, struct p2_read *r)
@@ -429,7 +438,7 @@ static void p2_write_lock(struct mmrace_thread *t, struct p2_obj *obj)
 
 	if (obj->lock_seq == st->mm_lock_seq)
 		return;
-	if (t->ctx->variant == MMRACE_P2_RWSEM) {
+	if (p2_rwsem(t->ctx)) {
 		down_write(&obj->sem);
 		WRITE_ONCE(obj->lock_seq, st->mm_lock_seq);
 		up_write(&obj->sem);
@@ -452,6 +461,7 @@ static void p2_detach(struct mmrace_thread *t, struct p2_obj *obj)
 {
 	switch (t->ctx->variant) {
 	case MMRACE_P2_RWSEM:
+	case MMRACE_P2_RWSEM_NOCHECK:
 		WRITE_ONCE(obj->detached, true);
 		return;
 	case MMRACE_P2_REFCNT_BROKEN:
@@ -713,6 +723,10 @@ static const struct mmrace_variant p2_variants[] = {
 	[MMRACE_P2_REFCNT_FIXED] = {
 		"refcnt_fixed",
 		"6.15: detach waits for readers, lockdep out of the put", 0 },
+	[MMRACE_P2_RWSEM_NOCHECK] = {
+		"rwsem_nocheck",
+		"rwsem without the detached check: reads a detached object",
+		MMRACE_DF_BROKEN },
 };
 
 static const struct mmrace_counter_desc p2_counters[] = {
@@ -769,4 +783,4 @@ const struct mmrace_pattern mmrace_p2_vmalock = {
 };
 
 MODULE_INFO(pattern,
-	    "p2_vmalock: rwsem refcnt_broken(broken) refcnt_fixed");
+	    "p2_vmalock: rwsem refcnt_broken(broken) refcnt_fixed rwsem_nocheck(broken)");

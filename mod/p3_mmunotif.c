@@ -90,6 +90,8 @@ struct p3_rec {
 struct p3_inv {
 	struct p3_rec rec[P3_MAX_SUBS * 2];
 	unsigned int nr;
+	/* Records made before the first start failed (all of them if none). */
+	unsigned int failed_at;
 };
 
 static struct p3_rec *p3_find(struct p3_inv *inv, struct p3_sub *sub)
@@ -128,9 +130,10 @@ static int p3_start(struct mmrace_thread *t, struct p3_state *p,
 }
 
 /*
- * A subscriber's end (only A has one). @undo: given after a failed start,
- * to a subscriber that started before it (the witness that the failure
- * path had work to do).
+ * A subscriber's end (only A has one). @undo: given after a failed start;
+ * it counts as undone (the witness that the failure path had work to do)
+ * only for a subscriber that started before the failing one, the end
+ * skip_end loses, not for one start_all started past the failure.
  */
 static void p3_end(struct mmrace_thread *t, struct p3_inv *inv,
 		   struct p3_sub *sub, bool undo)
@@ -145,7 +148,7 @@ static void p3_end(struct mmrace_thread *t, struct p3_inv *inv,
 		return;
 	}
 	r->ended++;
-	if (undo)
+	if (undo && r - inv->rec < inv->failed_at)
 		t->cnt[MMRACE_P3_C_UNDONE]++;
 	atomic_dec(&sub->count);
 }
@@ -238,14 +241,17 @@ static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 	int idx;
 
 	inv.nr = 0;
+	inv.failed_at = ARRAY_SIZE(inv.rec);
 	down_read(&p->mmap_lock);
 	idx = srcu_read_lock(&p->srcu);
 	hlist_for_each_entry_srcu(sub, &p->chain, node,
 				  srcu_read_lock_held(&p->srcu)) {
 		if (!p3_start(t, p, &inv, sub, nonblock))
 			continue;
-		if (!failed)
+		if (!failed) {
 			failed = sub;
+			inv.failed_at = inv.nr;
+		}
 		if (!ops->start_all)
 			break;
 	}
@@ -433,7 +439,8 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 	int ret;
 
 	if (arg[MMRACE_P3_ARG_NR_A] + arg[MMRACE_P3_ARG_NR_B] > P3_MAX_SUBS ||
-	    arg[MMRACE_P3_ARG_NONBLOCK_PCT] > 100 ||
+	    (arg[MMRACE_P3_ARG_NONBLOCK_PCT] > 100 &&
+	     arg[MMRACE_P3_ARG_NONBLOCK_PCT] != MMRACE_P3_NONBLOCK_NONE) ||
 	    arg[MMRACE_P3_ARG_UNLOCKED_ADDS] > 1)
 		return -EINVAL;
 	nr_a = arg[MMRACE_P3_ARG_NR_A] ?: P3_DEFAULT_A;
@@ -455,6 +462,8 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 	mutex_init(&p->b_lock);
 	p->nonblock_pct = arg[MMRACE_P3_ARG_NONBLOCK_PCT] ?:
 			  P3_DEFAULT_NONBLOCK;
+	if (p->nonblock_pct == MMRACE_P3_NONBLOCK_NONE)
+		p->nonblock_pct = 0;
 	p->unlocked_adds = arg[MMRACE_P3_ARG_UNLOCKED_ADDS];
 	p->sorted = ctx->variant == MMRACE_P3_UNDO_SORTED;
 	prandom_seed_state(&p->rnd, ctx->req->seed);

@@ -80,12 +80,15 @@ struct p4_pair {
 	/* Iteration each side has reached, and whether it stopped for good. */
 	unsigned long seq[2] ____cacheline_aligned;
 	int gone[2] ____cacheline_aligned;
+	/* MMRACE_P4_ARG_TURNS: the last instance the pin side finished. */
+	unsigned long pin_done ____cacheline_aligned;
 	unsigned long iter[2];
 	struct p4_cell cells[P4_CELLS];
 };
 
 struct p4_state {
 	unsigned int nr_pairs;
+	bool turns;
 	struct p4_pair *pairs;
 };
 
@@ -270,9 +273,12 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 	struct p4_state *p;
 	unsigned int i, j;
 
+	if (ctx->req->arg[MMRACE_P4_ARG_TURNS] > 1)
+		return -EINVAL;
 	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
+	p->turns = ctx->req->arg[MMRACE_P4_ARG_TURNS];
 	p->nr_pairs = ctx->nr_threads / 2;
 	/* Sized by the caller's thread count; a failure is its -ENOMEM. */
 	p->pairs = kvcalloc(p->nr_pairs, sizeof(*p->pairs),
@@ -290,6 +296,7 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 
 static int p4_op(struct mmrace_thread *t)
 {
+	struct p4_state *p = t->ctx->priv;
 	struct p4_pair *pair = p4_pair_of(t);
 	enum p4_side me = t->idx & 1 ? P4_FORK : P4_PIN;
 	unsigned long i = pair->iter[me] + 1;
@@ -300,8 +307,16 @@ static int p4_op(struct mmrace_thread *t)
 	pair->iter[me] = i;
 	if (me == P4_PIN) {
 		p4_pin_side(t, &pair->cells[i % P4_CELLS]);
+		/* Release: this instance's stores and loads are done. */
+		if (p->turns)
+			smp_store_release(&pair->pin_done, i);
 		return 0;
 	}
+	/* Turns: the pin side's part of this instance is over (acquire). */
+	if (p->turns &&
+	    !mmrace_spin_until(t->ctx, smp_load_acquire(&pair->pin_done) >= i,
+			       READ_ONCE(pair->gone[P4_PIN])))
+		return 0;
 	p4_fork_side(t, &pair->cells[i % P4_CELLS]);
 	/*
 	 * Both sides met at the start of this group, so every instance
@@ -392,6 +407,7 @@ const struct mmrace_pattern mmrace_p4_forkpin = {
 	.nr_counters = ARRAY_SIZE(p4_counters),
 	.min_threads = 2,
 	.thread_step = 2,
+	.nr_args = MMRACE_P4_ARG_TURNS + 1,
 	.prepare = p4_prepare,
 	.op = p4_op,
 	.op_batch = p4_op_batch,

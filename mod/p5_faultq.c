@@ -48,6 +48,8 @@ struct p5_state {
 	struct rw_semaphore mmap_lock;
 	/* The queue of the current life. */
 	u32 queue;
+	/* MMRACE_P5_ARG_KILL_AT: faults done at the kill (0: random). */
+	u32 kill_at;
 	atomic_t next;
 	atomic_t done;
 	atomic_t processed;
@@ -114,9 +116,15 @@ static void p5_fault(struct mmrace_thread *t, struct p5_state *p)
 	atomic_inc(&p->processed);
 }
 
+/*
+ * Drop a fault. Every variant's abort is judged the same way: one decided
+ * while the CLONE_VM sibling keeps the mm alive is false.
+ */
 static void p5_abort(struct mmrace_thread *t, struct p5_state *p,
 		     unsigned int counter)
 {
+	if (READ_ONCE(p->sibling_alive))
+		mmrace_violation(t, MMRACE_P5_C_FALSE_ABORT, 1);
 	t->cnt[counter]++;
 	atomic_inc(&p->aborted);
 }
@@ -145,8 +153,6 @@ static void p5_worker_fault(struct mmrace_thread *t, struct p5_state *p)
 	}
 	/* owner_check: the owner task is dying; true for the task only. */
 	if (v == MMRACE_P5_OWNER_CHECK && READ_ONCE(p->owner_exiting)) {
-		if (READ_ONCE(p->sibling_alive))
-			mmrace_violation(t, MMRACE_P5_C_FALSE_ABORT, 1);
 		p5_abort(t, p, MMRACE_P5_C_ABORTED_EARLY);
 		return;
 	}
@@ -195,7 +201,7 @@ static int p5_worker_op(struct mmrace_thread *t, struct p5_state *p)
 
 static int p5_owner_op(struct mmrace_thread *t, struct p5_state *p)
 {
-	u32 kill_at = prandom_u32_state(&t->rnd) % p->queue;
+	u32 kill_at = p->kill_at ?: prandom_u32_state(&t->rnd) % p->queue;
 	u32 processed_at_kill;
 
 	/*
@@ -262,13 +268,16 @@ static int p5_prepare(struct mmrace_ctx *ctx)
 	struct p5_state *p;
 
 	if (arg[MMRACE_P5_ARG_QUEUE] > P5_MAX_QUEUE ||
-	    arg[MMRACE_P5_ARG_SHARED] > MMRACE_P5_SHARED_YES)
+	    arg[MMRACE_P5_ARG_SHARED] > MMRACE_P5_SHARED_YES ||
+	    arg[MMRACE_P5_ARG_KILL_AT] >
+	    (arg[MMRACE_P5_ARG_QUEUE] ?: P5_DEFAULT_QUEUE))
 		return -EINVAL;
 	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	init_rwsem(&p->mmap_lock);
 	p->queue = arg[MMRACE_P5_ARG_QUEUE] ?: P5_DEFAULT_QUEUE;
+	p->kill_at = arg[MMRACE_P5_ARG_KILL_AT];
 	p->shared = p5_shared(ctx);
 	p->queue_ref = ctx->variant == MMRACE_P5_NO_CHECK;
 	ctx->priv = p;
@@ -345,7 +354,7 @@ const struct mmrace_pattern mmrace_p5_faultq = {
 	.counters = p5_counters,
 	.nr_counters = ARRAY_SIZE(p5_counters),
 	.min_threads = 2,
-	.nr_args = MMRACE_P5_ARG_SHARED + 1,
+	.nr_args = MMRACE_P5_ARG_KILL_AT + 1,
 	.prepare = p5_prepare,
 	.op = p5_op,
 	.thread_done = p5_thread_done,

@@ -15,10 +15,18 @@
  *    counterpart fails in opened in this very series; a series whose
  *    window never opened goes on up to CTL_EXTEND budgets, then fails as
  *    "window never opened": its zero is no evidence);
- * 2. runs the broken counterpart, same arguments, same budget, stopping
- *    at its first violation (MMRACE_RUN_STOP_ON_DETECT): it must fail the
- *    check, "negative control detected". A check its negative control
- *    passes cannot fail, and is reported as a failure.
+ * 2. the witness control: runs the fixed variant a tenth of the budget in
+ *    a configuration where the window cannot open (one writer, one
+ *    thread, the two sides taking turns, the kill after the queue
+ *    drained, no failing start): the window's witness (the row's first)
+ *    must stay 0 there. A witness that counts where no window can open
+ *    proves nothing where one can;
+ * 3. runs the broken counterpart, same arguments, same budget, until a
+ *    violation shows in one of the row's check counters (the violation
+ *    counters the fixed variant is judged by; runs stop at their first
+ *    violation, MMRACE_RUN_STOP_ON_DETECT): "negative control detected".
+ *    A violation in another counter does not count: a check its negative
+ *    control passes cannot fail, and is reported as a failure.
  *
  * A budget not reached within the runs' time caps is reported as such,
  * apart from violations: it says the host was slower than the caps allow,
@@ -39,11 +47,34 @@
 
 /* First run of a series; the next ones are sized to the budget left. */
 #define CTL_FIRST_MS		500
+/* A witness control's first run: a tenth of the budget is often done. */
+#define CTL_WC_FIRST_MS		100
 #define CTL_MAX_MS		5000
 #define CTL_MAX_RUNS		60
 /* A fixed series whose window never opened runs on up to this many budgets. */
 #define CTL_EXTEND		4
 #define CTL_MAX_WITNESS		3
+#define CTL_MAX_CHECK		4
+/* The witness control runs this fraction of the budget. */
+#define CTL_WC_DIV		10
+/* Argument index @i in a witness control's overrides (0: none). */
+#define CTL_ARG(i)		((i) + 1)
+
+/**
+ * struct ctl_wc - a witness control: the fixed run where no window opens
+ * @how: the configuration, for the log
+ * @threads: threads of its runs (0: the row's)
+ * @arg: CTL_ARG(index) of up to two arguments it sets (0: none)
+ * @val: their values
+ * @unit: CTL_ARG(counter) counting its budget (0: the row's unit)
+ */
+struct ctl_wc {
+	const char *how;
+	__u64 threads;
+	int arg[2];
+	__u64 val[2];
+	int unit;
+};
 
 FIXTURE(ctl) {
 	int fd;
@@ -75,8 +106,14 @@ FIXTURE(ctl) {
  * @debug_div: @budget is divided by it on a debug kernel
  * @sleeping: @budget is divided by 10 on PREEMPT_RT too (a contended
  *	mutex hands over through the rt_mutex there)
- * @witness: counters that must be above zero over the fixed series
+ * @witness: counters that must be above zero over the fixed series; the
+ *	first is the window's, which the witness control must show at 0
  * @nr_witness: entries of @witness
+ * @check: the violation counters the fixed variant is judged by, its
+ *	check: 0 in the fixed series, and the negative control must raise
+ *	one of them
+ * @nr_check: entries of @check
+ * @wc: the witness control
  */
 FIXTURE_VARIANT(ctl) {
 	__u64 pattern;
@@ -102,50 +139,103 @@ FIXTURE_VARIANT(ctl) {
 	bool sleeping;
 	int witness[CTL_MAX_WITNESS];
 	int nr_witness;
+	int check[CTL_MAX_CHECK];
+	int nr_check;
+	struct ctl_wc wc;
 };
 
+/* Each pattern's check: every violation counter its fixed variants evaluate. */
+#define P1_CHECK	.check = { MMRACE_P1_C_FALSE_ENOMEM, MMRACE_P1_C_OVERSHOOT, \
+				   MMRACE_P1_C_IMBALANCE }, .nr_check = 3
+#define P2_REFCNT_CHECK	.check = { MMRACE_P2_C_OVERLAP, MMRACE_P2_C_STALE_PUT, \
+				   MMRACE_P2_C_LOCKDEP_IMBALANCE, \
+				   MMRACE_P2_C_WRITER_TIMEOUT }, .nr_check = 4
+/* rwsem's reader and writer evaluate only the shadow overlap. */
+#define P2_RWSEM_CHECK	.check = { MMRACE_P2_C_OVERLAP }, .nr_check = 1
+#define P3_CHECK	.check = { MMRACE_P3_C_MISSING_END, \
+				   MMRACE_P3_C_END_WITHOUT_START, \
+				   MMRACE_P3_C_COUNT_LEAK }, .nr_check = 3
+#define P4_CHECK	.check = { MMRACE_P4_C_NEITHER }, .nr_check = 1
+#define P5_CHECK	.check = { MMRACE_P5_C_AFTER_EXIT, MMRACE_P5_C_FALSE_ABORT, \
+				   MMRACE_P5_C_IMBALANCE }, .nr_check = 3
+
+/* Witness controls shared by rows. */
+#define P1_WC_ALONE	.wc = { "one charger alone", 1, \
+				{ CTL_ARG(MMRACE_P1_ARG_SHAPE) }, \
+				{ MMRACE_P1_SHAPE_CONTENDED } }
+#define P1_WC_ONE_WRITER .wc = { "one hog (refused by its check) and one small charger: one writer", 2 }
+#define P2_WC		.wc = { "readers only: nothing is detached", 0, \
+				{ CTL_ARG(MMRACE_P2_ARG_READ_ONLY), \
+				  CTL_ARG(MMRACE_P2_ARG_WRITERS) }, { 1, 0 }, \
+				CTL_ARG(MMRACE_P2_C_READS) }
+#define P3_WC		.wc = { "no non-blockable invalidation: no start fails", 0, \
+				{ CTL_ARG(MMRACE_P3_ARG_NONBLOCK_PCT) }, \
+				{ MMRACE_P3_NONBLOCK_NONE } }
+#define P4_WC		.wc = { "the two sides take turns", 0, \
+				{ CTL_ARG(MMRACE_P4_ARG_TURNS) }, { 1 } }
+/* The queue of 256 faults is the default. */
+#define P5_WC		.wc = { "the kill after the queue drained", 0, \
+				{ CTL_ARG(MMRACE_P5_ARG_QUEUE), \
+				  CTL_ARG(MMRACE_P5_ARG_KILL_AT) }, { 256, 256 } }
+
 /*
- * P1, headroom shape (one hog asking for more than the headroom, one small
- * charger that always fits): add_unwind's transient sum refuses the small
+ * P1, headroom shape (one hog asking for more than the headroom, two small
+ * chargers that always fit): add_unwind's transient sum refuses a small
  * charge, a false ENOMEM. At window 0 that is rare (9 in 434,167 charges,
- * 1 in 15,874 in another run, 6.1 guest), so the natural-rate row keeps
- * its whole budget on debug kernels; widened, it shows within a few
- * hundred charges.
+ * 1 in 15,874 in another run, 6.1 guest, one small charger), so the
+ * natural-rate row keeps its whole budget on debug kernels; widened, it
+ * shows within a few hundred charges.
+ *
+ * The hog of a fixed variant is refused by its check before it writes, so
+ * the counter's writers are the two small chargers: the witness is that
+ * they met in the fixed code's window, a cmpxchg that had to retry
+ * (retries) or a check that found the mutex held by another charge
+ * (contended). With one small charger (the witness control) the counter
+ * has one writer and neither can happen: the rows' old witness, two
+ * charges in flight at once, could not tell those apart.
  */
 FIXTURE_VARIANT_ADD(ctl, p1_cmpxchg_headroom) {
 	.pattern = MMRACE_P1_LOCKEDVM,
 	.fixed = MMRACE_P1_CMPXCHG,
 	.broken = MMRACE_P1_ADD_UNWIND,
-	.threads = 2,
+	.threads = 3,
 	.arg = { [MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_HEADROOM },
 	.unit = -1,
 	.unit_name = "charges",
 	.budget = 1000000,
 	.debug_div = 1,
-	.witness = { MMRACE_P1_C_OVERLAP },
+	.witness = { MMRACE_P1_C_RETRIES },
 	.nr_witness = 1,
+	P1_CHECK,
+	P1_WC_ONE_WRITER,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p1_cmpxchg_headroom_window) {
 	.pattern = MMRACE_P1_LOCKEDVM,
 	.fixed = MMRACE_P1_CMPXCHG,
 	.broken = MMRACE_P1_ADD_UNWIND,
-	.threads = 2,
+	.threads = 3,
 	.window_ns = 2000,
 	.arg = { [MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_HEADROOM },
 	.unit = -1,
 	.unit_name = "charges",
 	.budget = 200000,
 	.debug_div = 10,
-	.witness = { MMRACE_P1_C_OVERLAP },
+	.witness = { MMRACE_P1_C_RETRIES },
 	.nr_witness = 1,
+	P1_CHECK,
+	P1_WC_ONE_WRITER,
 };
 
+/*
+ * The mutex hog takes the lock for its check too, so the one-writer
+ * configuration still contends: its witness control is one charger alone.
+ */
 FIXTURE_VARIANT_ADD(ctl, p1_mutex_headroom_window) {
 	.pattern = MMRACE_P1_LOCKEDVM,
 	.fixed = MMRACE_P1_MUTEX,
 	.broken = MMRACE_P1_ADD_UNWIND,
-	.threads = 2,
+	.threads = 3,
 	.window_ns = 2000,
 	.arg = { [MMRACE_P1_ARG_SHAPE] = MMRACE_P1_SHAPE_HEADROOM },
 	.unit = -1,
@@ -153,8 +243,10 @@ FIXTURE_VARIANT_ADD(ctl, p1_mutex_headroom_window) {
 	.budget = 200000,
 	.debug_div = 10,
 	.sleeping = true,
-	.witness = { MMRACE_P1_C_OVERLAP },
+	.witness = { MMRACE_P1_C_CONTENDED },
 	.nr_witness = 1,
+	P1_CHECK,
+	P1_WC_ALONE,
 };
 
 /*
@@ -173,8 +265,10 @@ FIXTURE_VARIANT_ADD(ctl, p1_cmpxchg_contended) {
 	.unit_name = "charges",
 	.budget = 200000,
 	.debug_div = 10,
-	.witness = { MMRACE_P1_C_OVERLAP, MMRACE_P1_C_RETRIES },
-	.nr_witness = 2,
+	.witness = { MMRACE_P1_C_RETRIES },
+	.nr_witness = 1,
+	P1_CHECK,
+	P1_WC_ALONE,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p1_mutex_contended) {
@@ -189,8 +283,10 @@ FIXTURE_VARIANT_ADD(ctl, p1_mutex_contended) {
 	.budget = 200000,
 	.debug_div = 10,
 	.sleeping = true,
-	.witness = { MMRACE_P1_C_OVERLAP },
+	.witness = { MMRACE_P1_C_CONTENDED },
 	.nr_witness = 1,
+	P1_CHECK,
+	P1_WC_ALONE,
 };
 
 /*
@@ -209,6 +305,12 @@ FIXTURE_VARIANT_ADD(ctl, p1_mutex_contended) {
  * rwsem read_detached (a reader found its object detached after the
  * lookup). v6's race at window 0 shows in its skipped releases and puts
  * on reused objects.
+ *
+ * The check of the refcount variants is every P2 violation counter; rwsem
+ * evaluates only overlap (a reader inside an object write-locked, detached
+ * or reused), which refcnt_broken tends to fail through a stale put first:
+ * rwsem's negative control is rwsem_nocheck, 6.12's lock without the
+ * detached check, which fails overlap itself.
  */
 FIXTURE_VARIANT_ADD(ctl, p2_refcnt_fixed) {
 	.pattern = MMRACE_P2_VMALOCK,
@@ -223,6 +325,8 @@ FIXTURE_VARIANT_ADD(ctl, p2_refcnt_fixed) {
 	.debug_div = 500,
 	.witness = { MMRACE_P2_C_DETACH_RACED },
 	.nr_witness = 1,
+	P2_REFCNT_CHECK,
+	P2_WC,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p2_refcnt_fixed_window) {
@@ -239,12 +343,14 @@ FIXTURE_VARIANT_ADD(ctl, p2_refcnt_fixed_window) {
 	.debug_div = 10,
 	.witness = { MMRACE_P2_C_DETACH_RACED },
 	.nr_witness = 1,
+	P2_REFCNT_CHECK,
+	P2_WC,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p2_rwsem) {
 	.pattern = MMRACE_P2_VMALOCK,
 	.fixed = MMRACE_P2_RWSEM,
-	.broken = MMRACE_P2_REFCNT_BROKEN,
+	.broken = MMRACE_P2_RWSEM_NOCHECK,
 	.threads = 2,
 	.arg = { [MMRACE_P2_ARG_OBJECTS] = 2 },
 	.unit = MMRACE_P2_C_READS,
@@ -254,12 +360,14 @@ FIXTURE_VARIANT_ADD(ctl, p2_rwsem) {
 	.debug_div = 500,
 	.witness = { MMRACE_P2_C_READ_DETACHED },
 	.nr_witness = 1,
+	P2_RWSEM_CHECK,
+	P2_WC,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p2_rwsem_window) {
 	.pattern = MMRACE_P2_VMALOCK,
 	.fixed = MMRACE_P2_RWSEM,
-	.broken = MMRACE_P2_REFCNT_BROKEN,
+	.broken = MMRACE_P2_RWSEM_NOCHECK,
 	.threads = 2,
 	.window_ns = 2000,
 	.arg = { [MMRACE_P2_ARG_OBJECTS] = 2 },
@@ -270,6 +378,8 @@ FIXTURE_VARIANT_ADD(ctl, p2_rwsem_window) {
 	.debug_div = 5,
 	.witness = { MMRACE_P2_C_READ_DETACHED },
 	.nr_witness = 1,
+	P2_RWSEM_CHECK,
+	P2_WC,
 };
 
 /*
@@ -301,6 +411,8 @@ FIXTURE_VARIANT_ADD(ctl, p2_refcnt_fixed_crowd) {
 	.debug_div = 100,
 	.witness = { MMRACE_P2_C_DETACH_RACED },
 	.nr_witness = 1,
+	P2_REFCNT_CHECK,
+	P2_WC,
 };
 
 /*
@@ -321,6 +433,8 @@ FIXTURE_VARIANT_ADD(ctl, p3_end_all_started) {
 	.witness = { MMRACE_P3_C_UNDONE, MMRACE_P3_C_EAGAIN,
 		     MMRACE_P3_C_UNREGISTERS },
 	.nr_witness = 3,
+	P3_CHECK,
+	P3_WC,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p3_undo_sorted) {
@@ -335,6 +449,8 @@ FIXTURE_VARIANT_ADD(ctl, p3_undo_sorted) {
 	.witness = { MMRACE_P3_C_UNDONE, MMRACE_P3_C_EAGAIN,
 		     MMRACE_P3_C_UNREGISTERS },
 	.nr_witness = 3,
+	P3_CHECK,
+	P3_WC,
 };
 
 /*
@@ -355,6 +471,8 @@ FIXTURE_VARIANT_ADD(ctl, p4_mb) {
 	.witness = { MMRACE_P4_C_BOTH },
 	.nr_witness = 1,
 	.store_buffering = true,
+	P4_CHECK,
+	P4_WC,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p4_after_atomic) {
@@ -371,6 +489,8 @@ FIXTURE_VARIANT_ADD(ctl, p4_after_atomic) {
 	.witness = { MMRACE_P4_C_BOTH },
 	.nr_witness = 1,
 	.store_buffering = true,
+	P4_CHECK,
+	P4_WC,
 };
 
 /*
@@ -395,14 +515,19 @@ FIXTURE_VARIANT_ADD(ctl, p4_seqcount) {
 	.debug_div = 100,
 	.witness = { MMRACE_P4_C_SEQ_RETRY },
 	.nr_witness = 1,
+	P4_CHECK,
+	P4_WC,
 };
 
 /*
  * P5, the model fault queue, no CLONE_VM sibling: hint_only's peek passes,
  * the owner's exit tears the mm down, the fault runs on it. The witness of
- * the per-fault checks is aborted_late (mmget_not_zero() refused a fault
- * that got past the peek or had none: the window hint_only faults in),
- * of no_check after_kill (faults ran while the owner was dying).
+ * mmget is teardown_by_worker (a fault held its reference across the
+ * owner's put, and its own put tore the mm down: the window hint_only
+ * faults in; aborted_late, mmget_not_zero() refusing a fault, comes from
+ * every fault taken after the put and proves no race), of racy_check
+ * aborted_late (past the peek, then refused: its window), of no_check
+ * after_kill (faults ran while the owner was dying).
  */
 FIXTURE_VARIANT_ADD(ctl, p5_mmget) {
 	.pattern = MMRACE_P5_FAULTQ,
@@ -415,8 +540,10 @@ FIXTURE_VARIANT_ADD(ctl, p5_mmget) {
 	.unit_name = "faults",
 	.budget = 1000000,
 	.debug_div = 10,
-	.witness = { MMRACE_P5_C_ABORTED_LATE },
+	.witness = { MMRACE_P5_C_TEARDOWN_BY_WORKER },
 	.nr_witness = 1,
+	P5_CHECK,
+	P5_WC,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p5_racy_check) {
@@ -432,6 +559,8 @@ FIXTURE_VARIANT_ADD(ctl, p5_racy_check) {
 	.debug_div = 2,
 	.witness = { MMRACE_P5_C_ABORTED_LATE },
 	.nr_witness = 1,
+	P5_CHECK,
+	P5_WC,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p5_no_check) {
@@ -447,6 +576,8 @@ FIXTURE_VARIANT_ADD(ctl, p5_no_check) {
 	.debug_div = 5,
 	.witness = { MMRACE_P5_C_AFTER_KILL },
 	.nr_witness = 1,
+	P5_CHECK,
+	P5_WC,
 };
 
 /*
@@ -466,6 +597,8 @@ FIXTURE_VARIANT_ADD(ctl, p5_mmget_shared) {
 	.debug_div = 10,
 	.witness = { MMRACE_P5_C_AFTER_KILL },
 	.nr_witness = 1,
+	P5_CHECK,
+	P5_WC,
 };
 
 FIXTURE_SETUP(ctl)
@@ -508,21 +641,59 @@ static __u64 ctl_window(const FIXTURE_VARIANT(ctl) *v, int fd)
 							v->window_ns;
 }
 
+/* What a series is: the fixed run, its witness control, the negative control. */
+enum ctl_kind { CTL_FIXED, CTL_WITNESS_CONTROL, CTL_NEGATIVE };
+
 /* A series: its counters summed (maxima for MMRACE_DF_MAX counters). */
 struct ctl_sum {
 	__u64 runs;
 	__u64 units;
 	__u64 violations;
+	/* Of @violations, those in the row's check counters. */
+	__u64 checked;
 	/* Units done when the first violation showed (interpolated). */
 	__u64 detect_units;
 	double elapsed_s;
 	struct mmrace_run total;
 };
 
-static __u64 ctl_units(const FIXTURE_VARIANT(ctl) *v,
+static __u64 ctl_units(const FIXTURE_VARIANT(ctl) *v, enum ctl_kind kind,
 		       const struct mmrace_run *r)
 {
+	if (kind == CTL_WITNESS_CONTROL && v->wc.unit)
+		return r->counters[v->wc.unit - 1];
 	return v->unit < 0 ? r->ops : r->counters[v->unit];
+}
+
+static __u64 ctl_checked(const FIXTURE_VARIANT(ctl) *v,
+			 const struct mmrace_run *r)
+{
+	__u64 n = 0;
+	int i;
+
+	for (i = 0; i < v->nr_check; i++)
+		n += r->counters[v->check[i]];
+	return n;
+}
+
+/* "name=value" of the row's check counters, for the log. */
+static const char *ctl_check_str(int fd, const FIXTURE_VARIANT(ctl) *v,
+				 const struct mmrace_run *r, char *buf,
+				 size_t len)
+{
+	struct mmrace_describe d;
+	size_t at = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < v->nr_check && at < len; i++) {
+		if (mmrace_describe(fd, v->pattern, MMRACE_NONE, v->check[i],
+				    &d))
+			snprintf(d.name, sizeof(d.name), "%d", v->check[i]);
+		at += snprintf(buf + at, len - at, "%s%s=%llu", i ? " " : "",
+			       d.name, r->counters[v->check[i]]);
+	}
+	return buf;
 }
 
 static bool ctl_witnessed(const FIXTURE_VARIANT(ctl) *v,
@@ -555,14 +726,16 @@ static void ctl_add(int fd, const struct mmrace_run *r, struct ctl_sum *s)
 }
 
 /*
- * Runs of @variant until @want units; a negative control (@control) stops
- * at its first violation, a fixed series goes on while its witnesses are
- * zero, up to CTL_EXTEND budgets. Returns 0 or a run's -errno.
+ * Runs of @variant until @want units; a negative control stops at its
+ * first violation in a check counter, a fixed series goes on while its
+ * witnesses are zero, up to CTL_EXTEND budgets; a witness control runs in
+ * the row's no-window configuration. Returns 0 or a run's -errno.
  */
 static int ctl_series(struct __test_metadata *_metadata, int fd, int ncpu,
 		      const FIXTURE_VARIANT(ctl) *v, __u64 variant,
-		      __u64 want, bool control, struct ctl_sum *s)
+		      __u64 want, enum ctl_kind kind, struct ctl_sum *s)
 {
+	bool control = kind == CTL_NEGATIVE;
 	__u64 units, last_units = 0, last_ns = 0;
 	struct mmrace_run r;
 	char buf[1024];
@@ -571,9 +744,11 @@ static int ctl_series(struct __test_metadata *_metadata, int fd, int ncpu,
 	memset(s, 0, sizeof(*s));
 	mmrace_run_init(&s->total, v->pattern, variant);
 	while (s->runs < CTL_MAX_RUNS) {
-		if (control && (s->violations || s->units >= want))
+		if (control && (s->checked || s->units >= want))
 			break;
-		if (!control && s->units >= want &&
+		if (kind == CTL_WITNESS_CONTROL && s->units >= want)
+			break;
+		if (kind == CTL_FIXED && s->units >= want &&
 		    (ctl_witnessed(v, s) || s->units >= want * CTL_EXTEND))
 			break;
 		mmrace_run_init(&r, v->pattern, variant);
@@ -583,24 +758,36 @@ static int ctl_series(struct __test_metadata *_metadata, int fd, int ncpu,
 		memcpy(r.arg, v->arg, sizeof(r.arg));
 		if (v->writers_per_cpu)
 			r.arg[MMRACE_P2_ARG_WRITERS] = v->writers_per_cpu * ncpu;
+		if (kind == CTL_WITNESS_CONTROL) {
+			int i;
+
+			if (v->wc.threads)
+				r.threads = v->wc.threads;
+			for (i = 0; i < 2; i++)
+				if (v->wc.arg[i])
+					r.arg[v->wc.arg[i] - 1] = v->wc.val[i];
+		}
 		r.flags = control ? MMRACE_RUN_STOP_ON_DETECT : 0;
 		r.duration_ms = mmrace_next_ms(want, s->units, last_units,
-					       last_ns, CTL_FIRST_MS,
+					       last_ns,
+					       kind == CTL_WITNESS_CONTROL ?
+					       CTL_WC_FIRST_MS : CTL_FIRST_MS,
 					       CTL_MAX_MS);
 		ret = mmrace_run(fd, &r);
 		if (ret)
 			return ret;
 		s->runs++;
 		s->elapsed_s += r.elapsed_ns / 1e9;
-		units = ctl_units(v, &r);
+		units = ctl_units(v, kind, &r);
 		last_units = units;
 		last_ns = r.elapsed_ns;
-		if (r.violations && !s->violations)
+		if (ctl_checked(v, &r) && !s->checked)
 			s->detect_units = s->units + (r.elapsed_ns ?
 				(__u64)((double)units * r.first_detect_ns /
 					r.elapsed_ns) : units);
 		s->units += units;
 		s->violations += r.violations;
+		s->checked += ctl_checked(v, &r);
 		ctl_add(fd, &r, s);
 		if (r.violations && !control)
 			TH_LOG("violation in run %llu (seed %llu): %s", s->runs,
@@ -636,7 +823,9 @@ TEST_F_TIMEOUT(ctl, verdict, 600)
 	__u64 want = ctl_budget(_metadata, variant, self->fd, self->kflags);
 	__u64 broken = variant->broken;
 	char fname[MMRACE_NAME_LEN], bname[MMRACE_NAME_LEN], buf[1024];
-	struct ctl_sum s, n;
+	char chk[256];
+	struct mmrace_describe wd;
+	struct ctl_sum s, w, n;
 	int i;
 
 	if (self->ncpu < 2)
@@ -649,6 +838,8 @@ TEST_F_TIMEOUT(ctl, verdict, 600)
 		TH_LOG("%s", variant->x86_why);
 	}
 #endif
+	ASSERT_LT(0, variant->nr_check);
+	ASSERT_LT(0, variant->nr_witness);
 	mmrace_variant_name(self->fd, variant->pattern, variant->fixed, fname,
 			    sizeof(fname));
 	mmrace_variant_name(self->fd, variant->pattern, broken, bname,
@@ -656,11 +847,15 @@ TEST_F_TIMEOUT(ctl, verdict, 600)
 
 	/* 1. The fixed variant: zero violations, and the window opened. */
 	ASSERT_EQ(0, ctl_series(_metadata, self->fd, self->ncpu, variant,
-				variant->fixed, want, false, &s));
+				variant->fixed, want, CTL_FIXED, &s));
 	TH_LOG("%s: %llu runs, %.1f s, %llu %s (budget %llu), %llu violations: %s",
 	       fname, s.runs, s.elapsed_s, s.units, variant->unit_name, want,
 	       s.violations, mmrace_counters_str(self->fd, &s.total, buf,
 						 sizeof(buf)));
+	TH_LOG("fixed: check %s", ctl_check_str(self->fd, variant, &s.total,
+						 chk, sizeof(chk)));
+	/* The check: its counters (scripts/mutants looks for this line). */
+	EXPECT_EQ(0, s.checked);
 	EXPECT_EQ(0, s.violations);
 	EXPECT_LE(want, s.units)
 		TH_LOG("budget not reached: %llu of %llu %s in %llu runs (the host ran slower than the runs' time caps; not a violation)",
@@ -670,24 +865,51 @@ TEST_F_TIMEOUT(ctl, verdict, 600)
 
 		mmrace_describe(self->fd, variant->pattern, MMRACE_NONE,
 				variant->witness[i], &d);
+		TH_LOG("fixed: witness %s=%llu", d.name,
+		       s.total.counters[variant->witness[i]]);
 		EXPECT_LT(0, s.total.counters[variant->witness[i]])
 			TH_LOG("window never opened: witness %s stayed 0 over %llu %s; this zero is no evidence",
 			       d.name, s.units, variant->unit_name);
 	}
 
-	/* 2. The negative control: the same check must fail. */
+	/* 2. The witness control: no window, so the witness stays at 0. */
 	ASSERT_EQ(0, ctl_series(_metadata, self->fd, self->ncpu, variant,
-				broken, want, true, &n));
-	if (n.violations) {
+				variant->fixed, want / CTL_WC_DIV,
+				CTL_WITNESS_CONTROL, &w));
+	mmrace_describe(self->fd, variant->pattern, MMRACE_NONE,
+			variant->witness[0], &wd);
+	TH_LOG("witness control (%s): %llu runs, %llu units, witness %s=%llu, %llu violations",
+	       variant->wc.how, w.runs, w.units, wd.name,
+	       w.total.counters[variant->witness[0]], w.violations);
+	EXPECT_EQ(0, w.total.counters[variant->witness[0]])
+		TH_LOG("witness %s counted where its window cannot open (%s): it proves no window",
+		       wd.name, variant->wc.how);
+	EXPECT_EQ(0, w.violations);
+	EXPECT_LT(0, w.units)
+		TH_LOG("the witness control did no work: its zero is no evidence");
+
+	/* 3. The negative control: the same check must fail. */
+	ASSERT_EQ(0, ctl_series(_metadata, self->fd, self->ncpu, variant,
+				broken, want, CTL_NEGATIVE, &n));
+	if (n.checked) {
 		TH_LOG("negative control detected: %s failed the check after %llu of %llu %s (%.3f %% of the budget, %.1f s; %.1f detections per budget): %s",
 		       bname, n.detect_units, want, variant->unit_name,
 		       100.0 * n.detect_units / want, n.elapsed_s,
 		       n.detect_units ? (double)want / n.detect_units : 0,
 		       mmrace_counters_str(self->fd, &n.total, buf,
 					   sizeof(buf)));
+		TH_LOG("negative control: check %s",
+		       ctl_check_str(self->fd, variant, &n.total, chk,
+				     sizeof(chk)));
+	} else if (n.violations) {
+		TH_LOG("negative control failed only outside the check (%s): %s",
+		       ctl_check_str(self->fd, variant, &n.total, chk,
+				     sizeof(chk)),
+		       mmrace_counters_str(self->fd, &n.total, buf,
+					   sizeof(buf)));
 	}
-	EXPECT_LT(0, n.violations)
-		TH_LOG("negative control passed: %s showed no violation in %llu %s; the check of %s cannot fail",
+	EXPECT_LT(0, n.checked)
+		TH_LOG("negative control passed: %s showed no violation of the check in %llu %s; the check of %s cannot fail",
 		       bname, n.units, variant->unit_name, fname);
 }
 

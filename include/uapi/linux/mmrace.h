@@ -166,8 +166,14 @@ enum mmrace_p1_shape {
  *	background charge
  * @MMRACE_P1_C_OVERLAP: charges that began while another thread's charge
  *	was in flight (between its read of the counter and its commit or
- *	refusal): the window every broken variant fails in. A fixed
- *	variant's zero violations count only when this is above zero.
+ *	refusal). Two threads that both charge overlap almost always: this
+ *	says they ran side by side, not that a fixed variant's window opened
+ *	(the witnesses of that are @MMRACE_P1_C_RETRIES for cmpxchg and
+ *	@MMRACE_P1_C_CONTENDED for mutex)
+ * @MMRACE_P1_C_CONTENDED: mutex: charges whose mutex_trylock() failed
+ *	because another charge held the lock between its check and its add
+ *	(the window a lock-less check_add fails in), before they slept in
+ *	mutex_lock()
  * @MMRACE_P1_NR_COUNTERS: number of counters (not a counter)
  */
 enum mmrace_p1_counter {
@@ -184,6 +190,7 @@ enum mmrace_p1_counter {
 	MMRACE_P1_C_LIMIT,
 	MMRACE_P1_C_BASE,
 	MMRACE_P1_C_OVERLAP,
+	MMRACE_P1_C_CONTENDED,
 	MMRACE_P1_NR_COUNTERS,
 };
 
@@ -199,12 +206,17 @@ enum mmrace_p1_counter {
  *	lockdep annotations out of the put, the detacher waits for transient
  *	readers, readers revalidate objects reused through
  *	SLAB_TYPESAFE_BY_RCU
+ * @MMRACE_P2_RWSEM_NOCHECK: 6.12's lock without the detached check after
+ *	down_read_trylock(): a reader uses an object the writer detached
+ *	(broken: the check @MMRACE_P2_RWSEM is judged by, its negative
+ *	control)
  * @MMRACE_P2_NR_VARIANTS: number of variants (not a variant)
  */
 enum mmrace_p2_variant {
 	MMRACE_P2_RWSEM = 0,
 	MMRACE_P2_REFCNT_BROKEN,
 	MMRACE_P2_REFCNT_FIXED,
+	MMRACE_P2_RWSEM_NOCHECK,
 	MMRACE_P2_NR_VARIANTS,
 };
 
@@ -304,7 +316,9 @@ enum mmrace_p3_variant {
  *	fails while their mutex is held (RDMA-ODP-like; 0: 1); at most 16 in
  *	all
  * @MMRACE_P3_ARG_NONBLOCK_PCT: percent of invalidations that are
- *	non-blockable, as the OOM reaper's (0: 50; at most 100)
+ *	non-blockable, as the OOM reaper's (0: 50; at most 100), or
+ *	%MMRACE_P3_NONBLOCK_NONE: every invalidation may block, so no start
+ *	fails (the configuration where the failure path cannot run)
  * @MMRACE_P3_ARG_UNLOCKED_ADDS: 1: register without the model mmap_lock
  *	(shows why additions must be excluded during an invalidation)
  */
@@ -314,6 +328,12 @@ enum mmrace_p3_arg {
 	MMRACE_P3_ARG_NONBLOCK_PCT,
 	MMRACE_P3_ARG_UNLOCKED_ADDS,
 };
+
+/*
+ * MMRACE_P3_NONBLOCK_NONE - &MMRACE_P3_ARG_NONBLOCK_PCT's value for "no
+ * invalidation is non-blockable" (0 already means the default).
+ */
+#define MMRACE_P3_NONBLOCK_NONE	101
 
 /**
  * enum mmrace_p3_counter - indices into &mmrace_run.counters for P3
@@ -468,6 +488,19 @@ enum mmrace_p4_counter {
 #define MMRACE_P4_GROUP		4
 
 /**
+ * enum mmrace_p4_arg - indices into &mmrace_run.arg for pattern P4
+ * @MMRACE_P4_ARG_TURNS: 1: the two sides take turns, the fork side starts
+ *	an instance only once the pin side finished it, so their windows
+ *	never overlap (0: they run side by side). With turns every outcome
+ *	is fork_copy: the configuration that shows the witnesses
+ *	(&MMRACE_P4_C_BOTH, &MMRACE_P4_C_SEQ_RETRY) at zero where the window
+ *	cannot open.
+ */
+enum mmrace_p4_arg {
+	MMRACE_P4_ARG_TURNS = 0,
+};
+
+/**
  * enum mmrace_p5_variant - variants of pattern P5 (the fault queue); the
  *	model and the real device (MMRACE_IOC_FAULTQ_SUBMIT) share them
  * @MMRACE_P5_NO_CHECK: the queue holds an mm_users reference from submit
@@ -499,10 +532,16 @@ enum mmrace_p5_variant {
  * @MMRACE_P5_ARG_QUEUE: faults queued per life of the model mm (0: 256; at
  *	most 65536)
  * @MMRACE_P5_ARG_SHARED: an &enum mmrace_p5_shared
+ * @MMRACE_P5_ARG_KILL_AT: the owner is killed once this many faults of
+ *	the life are done (0: at a random point of the queue; at most the
+ *	queue: the value of the queue kills it once the queue drained, so no
+ *	fault can meet the kill, the configuration where the window cannot
+ *	open)
  */
 enum mmrace_p5_arg {
 	MMRACE_P5_ARG_QUEUE = 0,
 	MMRACE_P5_ARG_SHARED,
+	MMRACE_P5_ARG_KILL_AT,
 };
 
 /**
