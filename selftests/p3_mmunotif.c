@@ -114,7 +114,8 @@ TEST_F(p3, bad_args)
 	r.arg[MMRACE_P3_ARG_NR_B] = 1;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
 	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
-	r.arg[MMRACE_P3_ARG_NONBLOCK_PCT] = 101;
+	/* 101 is MMRACE_P3_NONBLOCK_NONE; no other value above 100. */
+	r.arg[MMRACE_P3_ARG_NONBLOCK_PCT] = MMRACE_P3_NONBLOCK_NONE + 1;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
 	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
 	r.arg[MMRACE_P3_ARG_UNLOCKED_ADDS] = 2;

@@ -227,9 +227,17 @@ TEST_F(p5, model_bad_args)
 	r.arg[MMRACE_P5_ARG_SHARED] = 3;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
 	r.arg[MMRACE_P5_ARG_SHARED] = 0;
-	r.arg[2] = 1;
+	/* The kill point lies within the queue (of 256 by default). */
+	r.arg[MMRACE_P5_ARG_KILL_AT] = 257;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
-	r.arg[2] = 0;
+	r.arg[MMRACE_P5_ARG_QUEUE] = 16;
+	r.arg[MMRACE_P5_ARG_KILL_AT] = 17;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	r.arg[MMRACE_P5_ARG_QUEUE] = 0;
+	r.arg[MMRACE_P5_ARG_KILL_AT] = 0;
+	r.arg[MMRACE_P5_ARG_KILL_AT + 1] = 1;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	r.arg[MMRACE_P5_ARG_KILL_AT + 1] = 0;
 	/* An iteration-bounded run ends the owner and workers apart. */
 	r.iterations = 3000;
 	r.duration_ms = 0;
