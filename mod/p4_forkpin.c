@@ -82,6 +82,11 @@ struct p4_pair {
 	int gone[2] ____cacheline_aligned;
 	/* MMRACE_P4_ARG_TURNS: the last instance the pin side finished. */
 	unsigned long pin_done ____cacheline_aligned;
+	/*
+	 * Turns: the fork side gave up waiting for the pin side (the run
+	 * stops); it runs no more instances, so none it skipped is counted.
+	 */
+	bool fork_quit;
 	unsigned long iter[2];
 	struct p4_cell cells[P4_CELLS];
 };
@@ -294,6 +299,16 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 	return 0;
 }
 
+/* Turns: wait until the pin side finished instance @i; false on a stop. */
+static bool p4_pin_done(struct mmrace_thread *t, struct p4_pair *pair,
+			unsigned long i)
+{
+	return mmrace_spin_until(t->ctx,
+				 /* Acquire: pairs with the pin side's release. */
+				 smp_load_acquire(&pair->pin_done) >= i,
+				 READ_ONCE(pair->gone[P4_PIN]));
+}
+
 static int p4_op(struct mmrace_thread *t)
 {
 	struct p4_state *p = t->ctx->priv;
@@ -301,22 +316,23 @@ static int p4_op(struct mmrace_thread *t)
 	enum p4_side me = t->idx & 1 ? P4_FORK : P4_PIN;
 	unsigned long i = pair->iter[me] + 1;
 
+	if (me == P4_FORK && pair->fork_quit)
+		return 0;
 	/* The first instance of a group waits for the other side. */
 	if (p4_group_start(i) == i && !p4_rendezvous(t, pair, me, i))
 		return 0;
 	pair->iter[me] = i;
 	if (me == P4_PIN) {
 		p4_pin_side(t, &pair->cells[i % P4_CELLS]);
-		/* Release: this instance's stores and loads are done. */
 		if (p->turns)
+			/* Release: this instance's stores and loads are done. */
 			smp_store_release(&pair->pin_done, i);
 		return 0;
 	}
-	/* Turns: the pin side's part of this instance is over (acquire). */
-	if (p->turns &&
-	    !mmrace_spin_until(t->ctx, smp_load_acquire(&pair->pin_done) >= i,
-			       READ_ONCE(pair->gone[P4_PIN])))
+	if (p->turns && !p4_pin_done(t, pair, i)) {
+		pair->fork_quit = true;
 		return 0;
+	}
 	p4_fork_side(t, &pair->cells[i % P4_CELLS]);
 	/*
 	 * Both sides met at the start of this group, so every instance
