@@ -229,6 +229,48 @@ TEST_F(p4, thread_pairs)
 	p4_check_histogram(_metadata, &r);
 }
 
+/*
+ * MMRACE_P4_ARG_TURNS, the witness control of the P4 rows in controls.c:
+ * the sides take turns, so every instance is fork_copy and "both" and
+ * seq_retry stay 0. Many short timed runs: each run's end stops a side
+ * mid-group, and an instance the fork side gave up on must not be counted
+ * (it would read as "neither"; scripts/mutants p4_turns_no_quit).
+ */
+TEST_F_TIMEOUT(p4, turns_close_the_window, 120)
+{
+	static const __u64 vs[] = { MMRACE_P4_MB, MMRACE_P4_SEQCOUNT };
+	__u64 iters = 0, both = 0, retry = 0, copies = 0, violations = 0;
+	struct mmrace_run r;
+	int i, v;
+
+	for (v = 0; v < 2; v++) {
+		for (i = 0; i < 100; i++) {
+			mmrace_run_init(&r, MMRACE_P4_FORKPIN, vs[v]);
+			r.threads = 2;
+			r.duration_ms = 3;
+			r.arg[MMRACE_P4_ARG_TURNS] = 1;
+			ASSERT_EQ(0, mmrace_run(self->fd, &r));
+			iters += r.counters[MMRACE_P4_C_ITERATIONS];
+			copies += r.counters[MMRACE_P4_C_FORK_COPY];
+			both += r.counters[MMRACE_P4_C_BOTH];
+			retry += r.counters[MMRACE_P4_C_SEQ_RETRY];
+			violations += r.violations;
+		}
+	}
+	TH_LOG("200 runs of 3 ms with turns: %llu iterations, %llu fork_copy, %llu both, %llu seq_retry, %llu violations",
+	       iters, copies, both, retry, violations);
+	EXPECT_EQ(0, violations);
+	EXPECT_EQ(0, both);
+	EXPECT_EQ(0, retry);
+	EXPECT_EQ(iters, copies);
+	EXPECT_LT(0, iters);
+	mmrace_run_init(&r, MMRACE_P4_FORKPIN, MMRACE_P4_MB);
+	r.threads = 2;
+	r.duration_ms = 3;
+	r.arg[MMRACE_P4_ARG_TURNS] = 2;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+}
+
 /* ---- real pins ------------------------------------------------------- */
 
 static int pin(int fd, void *addr, __u64 nr, __u64 flags, __u64 *id)
