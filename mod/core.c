@@ -847,7 +847,12 @@ static int mmrace_may_use_mm(struct mmrace_file *mf)
 	return ok ? 0 : -EPERM;
 }
 
-/* The core's own ioctls; the patterns' come with their device halves. */
+/*
+ * The core's own ioctls; the patterns' come with their device halves.
+ * INFO and DESCRIBE (like P5's FAULTQ_WAIT) answer any holder of the
+ * file: they tell nothing about the opener's mm and change nothing there
+ * (Documentation/interface.rst, "Who may act on the opener's mm").
+ */
 static const struct mmrace_ioctl mmrace_ioctls[] = {
 	MMRACE_IOCTL(MMRACE_IOC_INFO, struct mmrace_info, runs,
 		     mmrace_ioc_info, 0),

@@ -24,7 +24,9 @@
 
 /*
  * How often (in operations, minus one) a thread checks its stop conditions,
- * when it runs one operation per call; a batch checks once per batch.
+ * when it runs one short operation per call; a batch checks once per
+ * batch; a run with a window, or of a pattern whose operations sleep
+ * (&mmrace_pattern.sleeps), after every operation.
  */
 #define MMRACE_CHECK_MASK	31
 /* How long the caller waits past the deadline before it forces a stop. */
@@ -61,7 +63,8 @@ static int mmrace_thread_fn(void *data)
 	struct mmrace_thread *t = data;
 	struct mmrace_ctx *ctx = t->ctx;
 	const struct mmrace_pattern *pat = ctx->pat;
-	u64 every = ctx->req->window_ns ? 1 : MMRACE_CHECK_MASK + 1;
+	u64 every = ctx->req->window_ns || pat->sleeps ? 1 :
+		    MMRACE_CHECK_MASK + 1;
 	unsigned int batch = mmrace_batch(ctx), n, done;
 	u64 since_check = 0;
 	int ret = 0;
@@ -170,17 +173,23 @@ static int mmrace_start_threads(struct mmrace_ctx *ctx)
 			t->cpu = cpu;
 		}
 	}
-	cpus_read_unlock();
+	/*
+	 * Woken while no CPU can go offline: each thread starts on the CPU
+	 * it was bound to (a later hotplug moves it as any running thread),
+	 * rather than waking up bound to a CPU that went away in between.
+	 */
 	for (i = 0; i < ctx->nr_threads; i++)
 		wake_up_process(ctx->thr[i].task);
+	cpus_read_unlock();
 	return 0;
 }
 
 /*
  * Wait for the threads, killable: a fatal signal stops the run (the threads
- * still have to be waited for, but they check the stop flag every few
- * operations). The wait wakes up every quarter second so that a long run is
- * not a hung task.
+ * still have to be waited for: they check the stop flag every 32 short
+ * operations, or after every one, and an operation that waits checks it
+ * inside its wait, &mmrace_pattern.sleeps). The wait wakes up every
+ * quarter second so that a long run is not a hung task.
  */
 static int mmrace_wait(struct mmrace_ctx *ctx)
 {
@@ -306,8 +315,8 @@ static int mmrace_set_active(struct mmrace_ctx *ctx)
  *	of mmrace.h; the result (ops, elapsed_ns, first_detect_ns,
  *	violations, counters) is written into it, every output field, on
  *	success
- * @mm: the caller's mm for real-kernel paths (the caller keeps it grabbed),
- *	or NULL
+ * @mm: the mm of the file the run came through, for real-kernel paths
+ *	(the caller keeps it grabbed; debugfs passes the caller's own), or NULL
  * @seq: out: the run's place in the order runs started (1, 2, ...), so
  *	that the caller records results in that order although it records
  *	them after the harness let the next run in
@@ -348,6 +357,8 @@ int mmrace_harness_run(const struct mmrace_pattern *pat,
 	init_completion(&ctx->done);
 	ctx->caller = get_task_struct(current);
 	ctx->caller_ipc_lock = capable(CAP_IPC_LOCK);
+	/* As mmrace_caller_is_opener(): a task of the file's mm. */
+	ctx->caller_is_opener = mm && current->mm == mm;
 	if (mm && mmget_not_zero(mm))
 		ctx->mm = mm;
 

@@ -98,9 +98,13 @@ struct mmrace_thread {
  * @pat: the pattern
  * @variant: variant index
  * @req: the caller's request (validated copy); results go back through it
- * @mm: the caller's mm for real-kernel paths (mmgrab'd by the file), or NULL
+ * @mm: the file's mm (its opener's; debugfs "run": the caller's) for
+ *	real-kernel paths, mmget for the run, or NULL
  * @caller: the calling task (referenced for the run), or NULL
  * @caller_ipc_lock: capable(CAP_IPC_LOCK) of the caller, taken in its context
+ * @caller_is_opener: the caller is a task of @mm (mmrace_caller_is_opener());
+ *	false for another holder of the file (a child that inherited it,
+ *	say), whose own limits and capabilities say nothing about @mm
  * @nr_threads: threads started
  * @thr: the threads
  * @t0: start gate time
@@ -121,6 +125,7 @@ struct mmrace_ctx {
 	struct mm_struct *mm;
 	struct task_struct *caller;
 	bool caller_ipc_lock;
+	bool caller_is_opener;
 	unsigned int nr_threads;
 	struct mmrace_thread *thr;
 	ktime_t t0;
@@ -157,6 +162,12 @@ struct mmrace_ctx {
  * @thread_init: optional: set up one thread's state before the gate
  * @op: one operation of thread @t; returns 0, or a negative errno that stops
  *	the run and is returned to the caller
+ * @sleeps: its operations may sleep (wait for another thread, for a grace
+ *	period): the harness checks its stop conditions after every
+ *	operation, not every 32, and each such wait must look at
+ *	mmrace_should_stop() itself (every few ms at most, see
+ *	mmrace_spin_until()) so that a stop, a fatal signal or an unload
+ *	never waits for it long
  * @op_batch: optional, for a pattern whose operations are short (tens of
  *	ns): up to @n operations of @op in one call, the number done in
  *	*@done (the failed one included); returns like @op. Write it with
@@ -190,6 +201,7 @@ struct mmrace_pattern {
 	int (*prepare)(struct mmrace_ctx *ctx);
 	int (*thread_init)(struct mmrace_thread *t);
 	int (*op)(struct mmrace_thread *t);
+	bool sleeps;
 	int (*op_batch)(struct mmrace_thread *t, unsigned int n,
 			unsigned int *done);
 	unsigned int batch;

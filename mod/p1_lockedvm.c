@@ -361,6 +361,13 @@ static int p1_check_args(struct mmrace_ctx *ctx, struct p1_state *p)
 			pr_err("p1: real targets take the caller's RLIMIT_MEMLOCK, not arg limits\n");
 			return -EINVAL;
 		}
+		/*
+		 * The charges land on the file's mm and are judged by the
+		 * caller's RLIMIT_MEMLOCK and CAP_IPC_LOCK: only a task of
+		 * that mm, whose limits they are.
+		 */
+		if (!ctx->caller_is_opener)
+			return -EPERM;
 		if (!ctx->mm)
 			return -ESRCH;
 		if (ctx->caller_ipc_lock) {

@@ -48,6 +48,8 @@
 #define P2_DEFAULT_DETACH_PCT	50
 /* A writer waiting longer than this for readers counts a violation. */
 #define P2_WAIT_TIMEOUT_MS	1000
+/* A waiting writer looks at the count and the run at least this often. */
+#define P2_WAIT_TICK_MS		10
 
 /* The writer's view of an object (shadow state). */
 enum p2_shadow { P2_SH_FREE, P2_SH_ATTACHED, P2_SH_WLOCKED };
@@ -78,6 +80,7 @@ struct p2_state {
 	unsigned int nr_writers;
 	unsigned int detach_pct;
 	atomic64_t gen;
+	atomic_t live_readers;		/* reader threads not yet done */
 };
 
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
@@ -384,7 +387,30 @@ out:
 
 /* ---- writers --------------------------------------------------------- */
 
-/* Sleep until the object's count is @target, like rcuwait_wait_event(). */
+/*
+ * Whether a writer's wait is over for the run: it stopped and no reader
+ * thread is left. No put can come any more, so a count that is not the
+ * target yet never will be (refcnt_broken's stale puts corrupt counts);
+ * while readers are still running, a fixed variant's count still gets
+ * there (they finish their operation and drop their references).
+ */
+static bool p2_wait_abandoned(struct mmrace_ctx *ctx)
+{
+	struct p2_state *st = ctx->priv;
+
+	return mmrace_should_stop(ctx) && !atomic_read(&st->live_readers);
+}
+
+/*
+ * Sleep until the object's count is @target, like rcuwait_wait_event(). A
+ * kernel thread takes no signal: the sleep is interruptible, so that a
+ * writer left waiting on a corrupted count is not in D state. It wakes up
+ * on the put that brings the count to the writer, on the last reader
+ * thread's exit, or every P2_WAIT_TICK_MS, to give up after
+ * P2_WAIT_TIMEOUT_MS (a violation) or once the run is over: a stop, a fatal
+ * signal or an unload then waits a tick for it, not the rest of a second
+ * for every writer queued on the mmap mutex.
+ */
 static void p2_wait_readers(struct mmrace_thread *t, struct p2_obj *obj,
 			    int target)
 {
@@ -396,14 +422,16 @@ static void p2_wait_readers(struct mmrace_thread *t, struct p2_obj *obj,
 		return;
 	prepare_to_rcuwait(&st->writer_wait);
 	for (;;) {
-		set_current_state(TASK_UNINTERRUPTIBLE);
+		set_current_state(TASK_INTERRUPTIBLE);
 		if (atomic_read(&obj->refcnt) == target)
 			break;
 		if (ktime_ms_delta(ktime_get(), start) > P2_WAIT_TIMEOUT_MS) {
 			mmrace_violation(t, MMRACE_P2_C_WRITER_TIMEOUT, 1);
 			break;
 		}
-		schedule_timeout(HZ / 10);
+		if (p2_wait_abandoned(t->ctx))
+			break;
+		schedule_timeout(msecs_to_jiffies(P2_WAIT_TICK_MS));
 	}
 	finish_rcuwait(&st->writer_wait);
 	waited = ktime_to_ns(ktime_sub(ktime_get(), start));
@@ -596,6 +624,16 @@ static int p2_op(struct mmrace_thread *t)
 	return p2_reader_op(t);
 }
 
+/* A reader thread is done: the last one wakes a waiting writer. */
+static void p2_thread_done(struct mmrace_thread *t)
+{
+	struct p2_state *st = t->ctx->priv;
+
+	if (t->idx >= st->nr_writers &&
+	    atomic_dec_and_test(&st->live_readers))
+		rcuwait_wake_up(&st->writer_wait);
+}
+
 /* ---- set-up ---------------------------------------------------------- */
 
 static void p2_destroy(struct mmrace_ctx *ctx)
@@ -673,6 +711,7 @@ static int p2_prepare(struct mmrace_ctx *ctx)
 			 arg[MMRACE_P2_ARG_WRITERS] ?: 1;
 	st->detach_pct = arg[MMRACE_P2_ARG_DETACH_PCT] ?:
 			 P2_DEFAULT_DETACH_PCT;
+	atomic_set(&st->live_readers, ctx->nr_threads - st->nr_writers);
 	xa_init(&st->xa);
 	mutex_init(&st->mmap_lock);
 	rcuwait_init(&st->writer_wait);
@@ -779,6 +818,9 @@ const struct mmrace_pattern mmrace_p2_vmalock = {
 	.exit = p2_exit,
 	.prepare = p2_prepare,
 	.op = p2_op,
+	/* A writer waits up to a second for readers (p2_wait_readers()). */
+	.sleeps = true,
+	.thread_done = p2_thread_done,
 	.finish = p2_finish,
 };
 

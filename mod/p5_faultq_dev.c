@@ -12,10 +12,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
+#include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
@@ -30,6 +32,16 @@
 
 /* Tries of one fault that keeps racing invalidations. */
 #define FQ_MAX_TRIES		16
+/*
+ * Mirrored pages a non-blockable invalidation (the OOM reaper's,
+ * process_mrelease()'s) drops before it gives up: it may neither sleep
+ * nor reschedule, and the mirror can hold MMRACE_FAULTQ_MAX_PENDING pages.
+ * 16,384 erases and puts are a few ms on hardware, tens of ms in a KASAN
+ * guest under TCG (no RCU stall or soft lockup is near); the OOM reaper's
+ * 10 tries drop 163,840 pages of one mapping before it gives up on it
+ * ("unable to reap") and leaves the rest to exit_mmap().
+ */
+#define FQ_NONBLOCK_PAGES	16384
 
 static struct workqueue_struct *mmrace_fq_wq;
 
@@ -120,18 +132,31 @@ struct mmrace_faultq {
 	atomic64_t mirrored;
 };
 
+/*
+ * Drop the mirror's pages in the range. A non-blockable range drops
+ * FQ_NONBLOCK_PAGES at most and fails when more are left, as when the
+ * mutex is busy: the kernel then ends the invalidation itself (a fault
+ * that raced it retries on the sequence set here), its caller skips the
+ * VMA with -EAGAIN, and each later try drops FQ_NONBLOCK_PAGES more. The
+ * OOM reaper tries 10 times, HZ/10 apart, then leaves the mm to its
+ * exit_mmap(); process_mrelease() returns -EAGAIN. Blockable ranges
+ * (exit_mmap()'s, munmap()'s) drop everything, rescheduling as they go.
+ */
 static bool fq_invalidate(struct mmu_interval_notifier *sub,
 			  const struct mmu_notifier_range *range,
 			  unsigned long cur_seq)
 {
 	struct mmrace_faultq *fq = container_of(sub, struct mmrace_faultq,
 						notifier);
+	bool blockable = mmu_notifier_range_blockable(range);
 	unsigned long first = range->start >> PAGE_SHIFT;
 	unsigned long last = (range->end - 1) >> PAGE_SHIFT;
+	unsigned int dropped = 0;
 	unsigned long idx;
 	struct page *page;
+	bool done = true;
 
-	if (mmu_notifier_range_blockable(range))
+	if (blockable)
 		mutex_lock(&fq->mirror_lock);
 	else if (!mutex_trylock(&fq->mirror_lock))
 		return false;
@@ -141,16 +166,21 @@ static bool fq_invalidate(struct mmu_interval_notifier *sub,
 		fq->release_ns = ktime_get_ns();
 	}
 	xa_for_each_range(&fq->mirror, idx, page, first, last) {
+		if (!blockable && dropped == FQ_NONBLOCK_PAGES) {
+			done = false;
+			break;
+		}
 		xa_erase(&fq->mirror, idx);
 		put_page(page);
 		atomic64_dec(&fq->mirrored);
-		/* A large range; a non-blockable one may not sleep. */
-		if (mmu_notifier_range_blockable(range))
+		dropped++;
+		if (blockable)
 			cond_resched();
 	}
-	atomic64_inc(&fq->invalidations);
+	if (done)
+		atomic64_inc(&fq->invalidations);
 	mutex_unlock(&fq->mirror_lock);
-	return true;
+	return done;
 }
 
 static const struct mmu_interval_notifier_ops fq_notifier_ops = {
@@ -458,7 +488,7 @@ static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 	struct mmrace_faultq_submit *req = arg;
 	struct mmrace_faultq *fq = fq_of(mf);
 	unsigned long stride = req->stride ?: PAGE_SIZE;
-	unsigned long size = mf->mm->task_size;
+	unsigned long size = mf->mm->task_size, span;
 	struct fq_storm *s;
 	bool need_ref;
 	unsigned int i;
@@ -472,7 +502,14 @@ static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 	if (fq && (req->variant != fq->variant ||
 		   (req->workers && req->workers != fq->nr_workers)))
 		return -EINVAL;
-	if (req->addr >= size || (req->nr - 1) * stride > size - 1 - req->addr)
+	/*
+	 * The last fault's offset, which can overflow 64 bits (a 57-bit
+	 * address space, 65,536 faults a whole address space apart): then
+	 * too it lies beyond the address space.
+	 */
+	if (req->addr >= size ||
+	    check_mul_overflow((unsigned long)req->nr - 1, stride, &span) ||
+	    span > size - 1 - req->addr)
 		return -EFAULT;
 
 	if (!fq) {
@@ -518,9 +555,21 @@ static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 	if (need_ref)
 		mmput(fq->mm);
 
-	for (i = 0; i < fq->nr_workers; i++)
-		queue_work_on(fq->workers[i].cpu, mmrace_fq_wq,
-			      &fq->workers[i].work);
+	/*
+	 * On CPUs that are online, and stay so until the work is queued: a
+	 * worker whose CPU went away since the device was made moves to the
+	 * next online one (a work item queued on an offline CPU runs
+	 * unbound, anywhere).
+	 */
+	cpus_read_lock();
+	for (i = 0; i < fq->nr_workers; i++) {
+		struct fq_worker *w = &fq->workers[i];
+
+		if (!cpu_online(w->cpu))
+			w->cpu = mmrace_next_cpu(w->cpu);
+		queue_work_on(w->cpu, mmrace_fq_wq, &w->work);
+	}
+	cpus_read_unlock();
 	return 0;
 }
 
@@ -675,6 +724,7 @@ static void mmrace_faultq_exit(void)
 static const struct mmrace_ioctl mmrace_p5_ioctls[] = {
 	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_SUBMIT, struct mmrace_faultq_submit,
 		     pending, mmrace_ioc_faultq_submit, MMRACE_IOF_OPENER_MM),
+	/* Any holder: the device's counters, nothing of the opener's mm. */
 	MMRACE_IOCTL(MMRACE_IOC_FAULTQ_WAIT, struct mmrace_faultq_stats,
 		     mark_to_drain_ns, mmrace_ioc_faultq_wait, 0),
 	MMRACE_IOCTL_PFN(MMRACE_IOC_FAULTQ_READ, struct mmrace_faultq_read,

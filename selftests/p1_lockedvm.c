@@ -515,6 +515,49 @@ TEST(p1_real_refuses_ipc_lock)
 	close(fd);
 }
 
+/*
+ * Real targets charge the opener's mm against the caller's RLIMIT_MEMLOCK
+ * and CAP_IPC_LOCK, so only a task of that mm may ask for them: a holder
+ * of the file in another mm (a forked child, which the ptrace check lets
+ * act on the opener's mm: same uid) gets EPERM for both, and its model
+ * runs still work; the opener's same run works.
+ */
+TEST_F(p1, real_targets_opener_only)
+{
+	struct mmrace_run r;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, p1_set_memlock_pages(P1_RLIMIT_PAGES));
+	mmrace_run_init(&r, MMRACE_P1_LOCKEDVM, MMRACE_P1_MUTEX);
+	r.threads = 2;
+	r.iterations = 1000;
+	r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_PINNED_VM;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct mmrace_run c = r;
+
+		if (mmrace_run(self->fd, &c) != -EPERM)
+			_exit(10);
+		c = r;
+		c.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_LOCKED_VM;
+		if (mmrace_run(self->fd, &c) != -EPERM)
+			_exit(11);
+		c = r;
+		c.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_MODEL;
+		_exit(mmrace_run(self->fd, &c) ? 12 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("child: %s", WEXITSTATUS(status) == 10 ?
+		       "pinned_vm not refused" : WEXITSTATUS(status) == 11 ?
+		       "locked_vm not refused" : "model run failed");
+	EXPECT_EQ(0, mmrace_run(self->fd, &r));
+	EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
+}
+
 /* Bad arguments of P1 runs. */
 TEST_F(p1, bad_args)
 {

@@ -83,7 +83,11 @@ enum mmrace_p1_variant {
 
 /**
  * enum mmrace_p1_arg - indices into &mmrace_run.arg for pattern P1
- * @MMRACE_P1_ARG_TARGET: which counter is charged, an &enum mmrace_p1_target
+ * @MMRACE_P1_ARG_TARGET: which counter is charged, an &enum mmrace_p1_target;
+ *	a real one only by a task of the opener's mm: another holder of the
+ *	file gets -EPERM, even one that may ptrace the opener (the charges
+ *	would land on the opener's mm but meet the caller's RLIMIT_MEMLOCK
+ *	and CAP_IPC_LOCK)
  * @MMRACE_P1_ARG_SHAPE: the workload, an &enum mmrace_p1_shape
  * @MMRACE_P1_ARG_LIMIT: model limit in pages (0: computed from the shape);
  *	real targets use the caller's RLIMIT_MEMLOCK, read at every charge
@@ -594,7 +598,9 @@ enum mmrace_p5_counter {
 };
 
 /**
- * struct mmrace_info - what this module and kernel offer (MMRACE_IOC_INFO)
+ * struct mmrace_info - what this module and kernel offer (MMRACE_IOC_INFO);
+ *	any holder of the file may ask (no authority over the opener's mm
+ *	is checked: nothing here is about it)
  * @abi_version: out: MMRACE_ABI_VERSION of the module
  * @nr_patterns: out: number of pattern ids
  * @online_cpus: out: CPUs the run threads are bound to, in turn
@@ -623,7 +629,8 @@ struct mmrace_info {
 
 /**
  * struct mmrace_describe - name a pattern, a variant or a counter
- *	(MMRACE_IOC_DESCRIBE)
+ *	(MMRACE_IOC_DESCRIBE); any holder of the file may ask (no authority
+ *	over the opener's mm is checked: names only)
  * @pattern: in: pattern id
  * @variant: in: variant index, or MMRACE_NONE
  * @counter: in: counter index, or MMRACE_NONE (@variant must then be
@@ -824,8 +831,10 @@ struct mmrace_page_info {
  * queue. A task of the opener's mm may submit, and another holder of the
  * file that may ptrace the opener (-EPERM otherwise); the faults always
  * target the opener's mm, which the device holds with mmgrab() only.
- * Addresses beyond the opener's address space give -EFAULT; addresses
- * outside any VMA or without access fail one by one (counted in
+ * Addresses beyond the opener's address space give -EFAULT, a storm
+ * whose last address (@addr + (@nr - 1) * @stride) does not fit in 64
+ * bits too (a 57-bit address space allows one); addresses outside any VMA
+ * or without access fail one by one (counted in
  * &mmrace_faultq_stats.errors). -ESRCH when the opener's mm has exited,
  * -ENOSPC past MMRACE_FAULTQ_MAX_PENDING. -EDEADLK when the opener's mm
  * has P3's real subscribers (MMRACE_IOC_NOTIF_REGISTER, from any file)
@@ -857,7 +866,9 @@ struct mmrace_faultq_submit {
 
 /**
  * struct mmrace_faultq_stats - wait for the queue, read its counters
- *	(MMRACE_IOC_FAULTQ_WAIT)
+ *	(MMRACE_IOC_FAULTQ_WAIT); any holder of the file may ask (no
+ *	authority over the opener's mm is checked: this reads the device's
+ *	counters, and a mark changes only them)
  * @timeout_ms: in: wait up to this long for the queue to drain (0: do not
  *	wait); the wait is interruptible
  * @mark: in: 1: first record the "kill mark" (now, and the faults
@@ -877,7 +888,10 @@ struct mmrace_faultq_submit {
  *	so only a fault path that lost its reference counts here)
  * @pending: out: faults not yet done
  * @mirrored: out: pages in the device's mirror now
- * @invalidations: out: invalidations of the mirror
+ * @invalidations: out: invalidations of the mirror that completed (a
+ *	non-blockable one, the OOM reaper's or process_mrelease()'s, drops
+ *	16,384 mirrored pages at most and fails with more left: its caller
+ *	tries again later, or exit_mmap() drops the rest)
  * @released: out: 1 once exit_mmap released the mm (MMU_NOTIFY_RELEASE)
  * @processed_after_mark: out: faults processed since the mark
  * @mark_to_release_ns: out: from the mark to the mm's release (0: none)
