@@ -364,7 +364,12 @@ static void p4_thread_done(struct mmrace_thread *t)
 	WRITE_ONCE(pair->gone[t->idx & 1], 1);
 	if (!(t->idx & 1) || !last)
 		return;
-	i = last > MMRACE_P4_GROUP ? last - MMRACE_P4_GROUP + 1 : 1;
+	/*
+	 * A fork side that quit (turns) never ran instance @last, so it did
+	 * not count the one a group back either: that one is final, count it.
+	 */
+	i = last > MMRACE_P4_GROUP ?
+	    last - MMRACE_P4_GROUP + !pair->fork_quit : 1;
 	for (; i < p4_group_start(last); i++)
 		p4_tally(t, &pair->cells[i % P4_CELLS]);
 }

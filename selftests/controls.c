@@ -150,8 +150,12 @@ FIXTURE_VARIANT(ctl) {
 #define P2_REFCNT_CHECK	.check = { MMRACE_P2_C_OVERLAP, MMRACE_P2_C_STALE_PUT, \
 				   MMRACE_P2_C_LOCKDEP_IMBALANCE, \
 				   MMRACE_P2_C_WRITER_TIMEOUT }, .nr_check = 4
-/* rwsem's reader and writer evaluate only the shadow overlap. */
-#define P2_RWSEM_CHECK	.check = { MMRACE_P2_C_OVERLAP }, .nr_check = 1
+/*
+ * rwsem's reader and writer evaluate the shadow overlap and, as every
+ * reader does, the shadow lockdep balance; not stale puts or writer waits.
+ */
+#define P2_RWSEM_CHECK	.check = { MMRACE_P2_C_OVERLAP, \
+				   MMRACE_P2_C_LOCKDEP_IMBALANCE }, .nr_check = 2
 #define P3_CHECK	.check = { MMRACE_P3_C_MISSING_END, \
 				   MMRACE_P3_C_END_WITHOUT_START, \
 				   MMRACE_P3_C_COUNT_LEAK }, .nr_check = 3
