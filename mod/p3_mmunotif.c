@@ -73,6 +73,8 @@ struct p3_state {
 	unsigned int nonblock_pct;
 	bool unlocked_adds;
 	bool sorted;
+	/* MMRACE_P3_ARG_B_FIRST: B heads the chain, nothing is replaced. */
+	bool b_first;
 	/* Thread 0 did the last replacement, at the second half's start. */
 	bool turned;
 	/* Makes every sort key unique (its low half). */
@@ -405,7 +407,7 @@ static int p3_op(struct mmrace_thread *t)
 
 	if (t->idx)
 		return p3_invalidate(t, p);
-	if (t->ops % P3_CHURN_EVERY == P3_CHURN_EVERY - 1) {
+	if (!p->b_first && t->ops % P3_CHURN_EVERY == P3_CHURN_EVERY - 1) {
 		if (p3_churn_time(t))
 			return p3_churn(t, p, false);
 		if (!p->turned) {
@@ -452,7 +454,8 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 	if (arg[MMRACE_P3_ARG_NR_A] + arg[MMRACE_P3_ARG_NR_B] > P3_MAX_SUBS ||
 	    (arg[MMRACE_P3_ARG_NONBLOCK_PCT] > 100 &&
 	     arg[MMRACE_P3_ARG_NONBLOCK_PCT] != MMRACE_P3_NONBLOCK_NONE) ||
-	    arg[MMRACE_P3_ARG_UNLOCKED_ADDS] > 1)
+	    arg[MMRACE_P3_ARG_UNLOCKED_ADDS] > 1 ||
+	    arg[MMRACE_P3_ARG_B_FIRST] > 1)
 		return -EINVAL;
 	nr_a = arg[MMRACE_P3_ARG_NR_A] ?: P3_DEFAULT_A;
 	nr_b = arg[MMRACE_P3_ARG_NR_B] ?: P3_DEFAULT_B;
@@ -476,13 +479,19 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 	if (p->nonblock_pct == MMRACE_P3_NONBLOCK_NONE)
 		p->nonblock_pct = 0;
 	p->unlocked_adds = arg[MMRACE_P3_ARG_UNLOCKED_ADDS];
+	p->b_first = arg[MMRACE_P3_ARG_B_FIRST];
 	p->sorted = ctx->variant == MMRACE_P3_UNDO_SORTED;
 	prandom_seed_state(&p->rnd, ctx->req->seed);
 	ctx->priv = p;
 
-	/* B first: newest-first order puts the A's before it. */
+	/*
+	 * B first: newest-first order puts the A's before it. With b_first,
+	 * the A's first and B last, with the lowest keys: B heads the chain.
+	 */
 	for (i = 0; i < nr_a + nr_b; i++) {
-		sub = p3_alloc(p, i < nr_b ? P3_B : P3_A, false);
+		bool b = p->b_first ? i >= nr_a : i < nr_b;
+
+		sub = p3_alloc(p, b ? P3_B : P3_A, p->b_first && b);
 		if (!sub) {
 			p3_destroy(ctx);
 			return -ENOMEM;
@@ -538,7 +547,7 @@ const struct mmrace_pattern mmrace_p3_mmunotif = {
 	.counters = p3_counters,
 	.nr_counters = ARRAY_SIZE(p3_counters),
 	.min_threads = 2,
-	.nr_args = MMRACE_P3_ARG_UNLOCKED_ADDS + 1,
+	.nr_args = MMRACE_P3_ARG_B_FIRST + 1,
 	.prepare = p3_prepare,
 	.op = p3_op,
 	/* Thread 0 waits for SRCU grace periods (p3_churn()). */

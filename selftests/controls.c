@@ -172,9 +172,9 @@ FIXTURE_VARIANT(ctl) {
 				{ CTL_ARG(MMRACE_P2_ARG_READ_ONLY), \
 				  CTL_ARG(MMRACE_P2_ARG_WRITERS) }, { 1, 0 }, \
 				CTL_ARG(MMRACE_P2_C_READS) }
-#define P3_WC		.wc = { "no non-blockable invalidation: no start fails", 0, \
-				{ CTL_ARG(MMRACE_P3_ARG_NONBLOCK_PCT) }, \
-				{ MMRACE_P3_NONBLOCK_NONE } }
+/* Starts fail, but no A starts before the failing B: nothing to undo. */
+#define P3_WC		.wc = { "B heads the chain: starts fail, none after an A's", 0, \
+				{ CTL_ARG(MMRACE_P3_ARG_B_FIRST) }, { 1 } }
 #define P4_WC		.wc = { "the two sides take turns", 0, \
 				{ CTL_ARG(MMRACE_P4_ARG_TURNS) }, { 1 } }
 /* The queue of 256 faults is the default. */
@@ -885,6 +885,8 @@ TEST_F_TIMEOUT(ctl, verdict, 600)
 	TH_LOG("witness control (%s): %llu runs, %llu units, witness %s=%llu, %llu violations",
 	       variant->wc.how, w.runs, w.units, wd.name,
 	       w.total.counters[variant->witness[0]], w.violations);
+	TH_LOG("witness control: %s", mmrace_counters_str(self->fd, &w.total,
+							  buf, sizeof(buf)));
 	EXPECT_EQ(0, w.total.counters[variant->witness[0]])
 		TH_LOG("witness %s counted where its window cannot open (%s): it proves no window",
 		       wd.name, variant->wc.how);

@@ -121,7 +121,10 @@ TEST_F(p3, bad_args)
 	r.arg[MMRACE_P3_ARG_UNLOCKED_ADDS] = 2;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
 	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
-	r.arg[MMRACE_P3_ARG_UNLOCKED_ADDS + 1] = 1;
+	r.arg[MMRACE_P3_ARG_B_FIRST] = 2;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p3_init(&r, MMRACE_P3_END_ALL_STARTED, 10);
+	r.arg[MMRACE_P3_ARG_B_FIRST + 1] = 1;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
 	p3_init(&r, MMRACE_P3_NR_VARIANTS, 10);
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));

@@ -325,12 +325,17 @@ enum mmrace_p3_variant {
  *	fails (the configuration where the failure path cannot run)
  * @MMRACE_P3_ARG_UNLOCKED_ADDS: 1: register without the model mmap_lock
  *	(shows why additions must be excluded during an invalidation)
+ * @MMRACE_P3_ARG_B_FIRST: 1: the B subscribers head the chain (first in
+ *	the walk, the lowest keys of undo_sorted's) and none is replaced, so
+ *	starts fail but no A starts before a failing B: &MMRACE_P3_C_UNDONE
+ *	must stay 0 (the witness control of the end-after-failure verdicts)
  */
 enum mmrace_p3_arg {
 	MMRACE_P3_ARG_NR_A = 0,
 	MMRACE_P3_ARG_NR_B,
 	MMRACE_P3_ARG_NONBLOCK_PCT,
 	MMRACE_P3_ARG_UNLOCKED_ADDS,
+	MMRACE_P3_ARG_B_FIRST,
 };
 
 /*
