@@ -265,18 +265,18 @@ static int p5_op(struct mmrace_thread *t)
 static int p5_prepare(struct mmrace_ctx *ctx)
 {
 	const u64 *arg = ctx->req->arg;
+	u64 queue = arg[MMRACE_P5_ARG_QUEUE] ?: P5_DEFAULT_QUEUE;
 	struct p5_state *p;
 
-	if (arg[MMRACE_P5_ARG_QUEUE] > P5_MAX_QUEUE ||
+	if (queue > P5_MAX_QUEUE ||
 	    arg[MMRACE_P5_ARG_SHARED] > MMRACE_P5_SHARED_YES ||
-	    arg[MMRACE_P5_ARG_KILL_AT] >
-	    (arg[MMRACE_P5_ARG_QUEUE] ?: P5_DEFAULT_QUEUE))
+	    arg[MMRACE_P5_ARG_KILL_AT] > queue)
 		return -EINVAL;
 	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	init_rwsem(&p->mmap_lock);
-	p->queue = arg[MMRACE_P5_ARG_QUEUE] ?: P5_DEFAULT_QUEUE;
+	p->queue = queue;
 	p->kill_at = arg[MMRACE_P5_ARG_KILL_AT];
 	p->shared = p5_shared(ctx);
 	p->queue_ref = ctx->variant == MMRACE_P5_NO_CHECK;
