@@ -15,6 +15,7 @@
 #include <linux/cache.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <uapi/linux/mmrace/baseline.h>
 
 #include "mmrace.h"
 

@@ -28,6 +28,7 @@
 #include <linux/mmap_lock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <uapi/linux/mmrace/p1_lockedvm.h>
 
 #include "mmrace.h"
 

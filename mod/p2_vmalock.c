@@ -36,6 +36,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
+#include <uapi/linux/mmrace/p2_vmalock.h>
 
 #include "mmrace.h"
 

@@ -3,6 +3,8 @@
 #ifndef _MMRACE_P3_MMUNOTIF_H
 #define _MMRACE_P3_MMUNOTIF_H
 
+#include <uapi/linux/mmrace/p3_mmunotif.h>
+
 #include "mmrace.h"
 
 /* The real subscribers (p3_mmunotif_dev.c). */

@@ -3,6 +3,8 @@
 #ifndef _MMRACE_P4_FORKPIN_H
 #define _MMRACE_P4_FORKPIN_H
 
+#include <uapi/linux/mmrace/p4_forkpin.h>
+
 #include "mmrace.h"
 
 /* The real pins (p4_forkpin_dev.c). */

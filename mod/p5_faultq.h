@@ -3,6 +3,8 @@
 #ifndef _MMRACE_P5_FAULTQ_H
 #define _MMRACE_P5_FAULTQ_H
 
+#include <uapi/linux/mmrace/p5_faultq.h>
+
 #include "mmrace.h"
 
 /* The fake device with the fault queue (p5_faultq_dev.c). */

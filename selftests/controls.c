@@ -42,6 +42,12 @@
  * comments give the measured n.
  */
 #define _GNU_SOURCE
+#include <linux/mmrace/p1_lockedvm.h>
+#include <linux/mmrace/p2_vmalock.h>
+#include <linux/mmrace/p3_mmunotif.h>
+#include <linux/mmrace/p4_forkpin.h>
+#include <linux/mmrace/p5_faultq.h>
+
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"
 

@@ -16,6 +16,10 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/mmrace/p1_lockedvm.h>
+#include <linux/mmrace/p3_mmunotif.h>
+#include <linux/mmrace/p4_forkpin.h>
+#include <linux/mmrace/p5_faultq.h>
 
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"

@@ -36,6 +36,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/mmrace/p3_mmunotif.h>
+#include <linux/mmrace/p5_faultq.h>
 
 #include "mmrace_lib.h"
 

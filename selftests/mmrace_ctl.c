@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/mmrace/p2_vmalock.h>
 
 #include "mmrace_lib.h"
 

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/mmrace/p1_lockedvm.h>
 
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"

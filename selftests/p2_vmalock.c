@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <linux/mmrace/p2_vmalock.h>
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"
 

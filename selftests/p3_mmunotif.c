@@ -20,6 +20,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/mmrace/p3_mmunotif.h>
+#include <linux/mmrace/p5_faultq.h>
 
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"

@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/mmrace/p4_forkpin.h>
 
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"

@@ -22,6 +22,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/mmrace/p4_forkpin.h>
+#include <linux/mmrace/p5_faultq.h>
 
 #include "kselftest_harness.h"
 #include "mmrace_lib.h"
