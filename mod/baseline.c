@@ -117,10 +117,9 @@ static int __aligned(64) base_op_batch(struct mmrace_thread *t, unsigned int n,
 	return 0;
 }
 
-static void base_finish(struct mmrace_ctx *ctx)
+static void base_finish(struct mmrace_ctx *ctx, u64 *cnt)
 {
 	struct base_state *st = ctx->priv;
-	u64 *cnt = ctx->req->counters;
 	u64 seen = atomic_long_read(&st->shared.v);
 	unsigned int i;
 
@@ -168,6 +167,3 @@ const struct mmrace_pattern mmrace_baseline = {
 	.batch = 4096,
 	.finish = base_finish,
 };
-
-MODULE_INFO(pattern,
-	    "baseline: empty atomic_shared atomic_local (harness overhead, no race)");

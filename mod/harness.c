@@ -5,9 +5,10 @@
  * fatal signal of the caller or module unload stops them, and merge their
  * per-thread counters into one result.
  *
- * The core hands it a resolved request (mmrace_internal.h); the harness
- * calls nothing back in the core. One run at a time in the whole module:
- * a second caller gets -EBUSY.
+ * The core hands it resolved, read-only parameters and takes back a result
+ * the harness owns (mmrace_internal.h); the harness calls nothing back in
+ * the core. One run at a time in the whole module: a second caller gets
+ * -EBUSY.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,6 +33,29 @@
 /* How long the caller waits past the deadline before it forces a stop. */
 #define MMRACE_GRACE_MS		5000
 
+/**
+ * struct mmrace_run_state - the harness's side of a run
+ * @ctx: what the pattern sees of the run
+ * @go: start gate, set once every thread is ready
+ * @ready: threads waiting at the gate
+ * @running: threads not finished
+ * @all_ready: completed when @ready reaches the thread count
+ * @done: completed when @running drops to zero
+ */
+struct mmrace_run_state {
+	struct mmrace_ctx ctx;
+	int go;
+	atomic_t ready;
+	atomic_t running;
+	struct completion all_ready;
+	struct completion done;
+};
+
+static struct mmrace_run_state *mmrace_rs(struct mmrace_ctx *ctx)
+{
+	return container_of(ctx, struct mmrace_run_state, ctx);
+}
+
 static DEFINE_MUTEX(mmrace_run_lock);
 static DEFINE_SPINLOCK(mmrace_active_lock);
 static struct mmrace_ctx *mmrace_active;
@@ -40,8 +64,8 @@ static bool mmrace_shutting_down;
 /* Operations per call for this run: a batch where the pattern has one. */
 static unsigned int mmrace_batch(const struct mmrace_ctx *ctx)
 {
-	if (!ctx->pat->op_batch || ctx->req->window_ns ||
-	    (ctx->req->flags & MMRACE_RUN_NO_BATCH))
+	if (!ctx->pat->op_batch || ctx->params->window_ns ||
+	    (ctx->params->flags & MMRACE_RUN_NO_BATCH))
 		return 1;
 	return ctx->pat->batch ?: MMRACE_BATCH;
 }
@@ -62,8 +86,9 @@ static int mmrace_thread_fn(void *data)
 {
 	struct mmrace_thread *t = data;
 	struct mmrace_ctx *ctx = t->ctx;
+	struct mmrace_run_state *rs = mmrace_rs(ctx);
 	const struct mmrace_pattern *pat = ctx->pat;
-	u64 every = ctx->req->window_ns || pat->sleeps ? 1 :
+	u64 every = ctx->params->window_ns || pat->sleeps ? 1 :
 		    MMRACE_CHECK_MASK + 1;
 	unsigned int batch = mmrace_batch(ctx), n, done;
 	u64 since_check = 0;
@@ -75,14 +100,14 @@ static int mmrace_thread_fn(void *data)
 		t->err = ret;
 		WRITE_ONCE(ctx->stop, 1);
 	}
-	if (atomic_inc_return(&ctx->ready) == ctx->nr_threads)
-		complete(&ctx->all_ready);
+	if (atomic_inc_return(&rs->ready) == ctx->nr_threads)
+		complete(&rs->all_ready);
 
 	/*
 	 * The gate: every thread leaves it at the same instant. The acquire
 	 * pairs with the release in mmrace_harness_run() that publishes t0.
 	 */
-	while (!smp_load_acquire(&ctx->go)) {
+	while (!smp_load_acquire(&rs->go)) {
 		if (READ_ONCE(ctx->stop) || kthread_should_stop())
 			goto out;
 		cpu_relax();
@@ -127,8 +152,8 @@ static int mmrace_thread_fn(void *data)
 out:
 	if (pat->thread_done)
 		pat->thread_done(t);
-	if (atomic_dec_and_test(&ctx->running))
-		complete(&ctx->done);
+	if (atomic_dec_and_test(&rs->running))
+		complete(&rs->done);
 	return 0;
 }
 
@@ -144,7 +169,7 @@ static void mmrace_stop_threads(struct mmrace_ctx *ctx, unsigned int n)
 
 static int mmrace_start_threads(struct mmrace_ctx *ctx)
 {
-	bool bound = !(ctx->req->flags & MMRACE_RUN_UNBOUND);
+	bool bound = !(ctx->params->flags & MMRACE_RUN_UNBOUND);
 	unsigned int i;
 	int cpu = -1;
 
@@ -156,7 +181,7 @@ static int mmrace_start_threads(struct mmrace_ctx *ctx)
 		t->ctx = ctx;
 		t->idx = i;
 		t->first_detect_ns = U64_MAX;
-		prandom_seed_state(&t->rnd, ctx->req->seed + i);
+		prandom_seed_state(&t->rnd, ctx->params->seed + i);
 		task = kthread_create(mmrace_thread_fn, t, "mmrace/%s/%u",
 				      ctx->pat->name, i);
 		if (IS_ERR(task)) {
@@ -193,7 +218,8 @@ static int mmrace_start_threads(struct mmrace_ctx *ctx)
  */
 static int mmrace_wait(struct mmrace_ctx *ctx)
 {
-	u64 limit_ms = ctx->req->duration_ms ? ctx->req->duration_ms :
+	struct completion *done = &mmrace_rs(ctx)->done;
+	u64 limit_ms = ctx->params->duration_ms ? ctx->params->duration_ms :
 					       MMRACE_MAX_DURATION_MS;
 	ktime_t force = ktime_add_ms(ctx->t0, limit_ms + MMRACE_GRACE_MS);
 	int ret = 0;
@@ -201,10 +227,9 @@ static int mmrace_wait(struct mmrace_ctx *ctx)
 
 	for (;;) {
 		if (ret)
-			left = wait_for_completion_timeout(&ctx->done, HZ / 4);
+			left = wait_for_completion_timeout(done, HZ / 4);
 		else
-			left = wait_for_completion_killable_timeout(&ctx->done,
-								    HZ / 4);
+			left = wait_for_completion_killable_timeout(done, HZ / 4);
 		if (left > 0)
 			break;
 		if (left < 0) {
@@ -229,11 +254,11 @@ static int mmrace_wait(struct mmrace_ctx *ctx)
  */
 static int mmrace_wait_ready(struct mmrace_ctx *ctx)
 {
+	struct completion *all_ready = &mmrace_rs(ctx)->all_ready;
 	long left;
 
 	for (;;) {
-		left = wait_for_completion_killable_timeout(&ctx->all_ready,
-							    HZ / 4);
+		left = wait_for_completion_killable_timeout(all_ready, HZ / 4);
 		if (left > 0)
 			return 0;
 		if (left < 0) {
@@ -243,45 +268,41 @@ static int mmrace_wait_ready(struct mmrace_ctx *ctx)
 	}
 }
 
-static void mmrace_merge(struct mmrace_ctx *ctx)
+/* The threads' operations, times and counters, into the run's result. */
+static void mmrace_merge(struct mmrace_ctx *ctx, struct mmrace_result *res)
 {
-	struct mmrace_run *req = ctx->req;
+	const struct mmrace_pattern *pat = ctx->pat;
 	unsigned int i, c;
 
-	req->ops = 0;
-	req->elapsed_ns = 0;
-	req->first_detect_ns = U64_MAX;
-	memset(req->counters, 0, sizeof(req->counters));
 	for (i = 0; i < ctx->nr_threads; i++) {
 		struct mmrace_thread *t = &ctx->thr[i];
 
-		req->ops += t->ops;
-		req->elapsed_ns = max(req->elapsed_ns, t->end_ns);
-		req->first_detect_ns = min(req->first_detect_ns,
+		res->ops += t->ops;
+		res->elapsed_ns = max(res->elapsed_ns, t->end_ns);
+		res->first_detect_ns = min(res->first_detect_ns,
 					   t->first_detect_ns);
-		for (c = 0; c < ctx->pat->nr_counters; c++) {
-			if (ctx->pat->counters[c].flags & MMRACE_DF_MAX)
-				req->counters[c] = max(req->counters[c],
+		for (c = 0; c < pat->nr_counters; c++) {
+			if (pat->counters[c].flags & MMRACE_DF_MAX)
+				res->counters[c] = max(res->counters[c],
 						       t->cnt[c]);
 			else
-				req->counters[c] += t->cnt[c];
+				res->counters[c] += t->cnt[c];
 		}
 	}
 }
 
-static void mmrace_sum_violations(struct mmrace_ctx *ctx)
+/* The violations, once the pattern's final checks are in. */
+static void mmrace_sum_violations(const struct mmrace_pattern *pat,
+				  struct mmrace_result *res)
 {
-	struct mmrace_run *req = ctx->req;
 	unsigned int c;
 
-	req->nr_counters = ctx->pat->nr_counters;
-	req->violations = 0;
-	for (c = 0; c < ctx->pat->nr_counters; c++)
-		if (ctx->pat->counters[c].flags & MMRACE_DF_VIOLATION)
-			req->violations += req->counters[c];
+	for (c = 0; c < pat->nr_counters; c++)
+		if (pat->counters[c].flags & MMRACE_DF_VIOLATION)
+			res->violations += res->counters[c];
 	/* A violation found only by the final check dates from the end. */
-	if (req->violations && req->first_detect_ns == U64_MAX)
-		req->first_detect_ns = req->elapsed_ns;
+	if (res->violations && res->first_detect_ns == U64_MAX)
+		res->first_detect_ns = res->elapsed_ns;
 }
 
 static int mmrace_first_error(struct mmrace_ctx *ctx)
@@ -310,13 +331,12 @@ static int mmrace_set_active(struct mmrace_ctx *ctx)
 /**
  * mmrace_harness_run() - run one variant of one pattern, synchronously
  * @pat: the pattern
- * @req: the request, resolved by the caller: a variant of @pat, its
- *	threads, duration or iterations, window and seed within the limits
- *	of mmrace.h; the result (ops, elapsed_ns, first_detect_ns,
- *	violations, counters) is written into it, every output field, on
- *	success
+ * @params: the run's parameters, resolved by the caller: a variant of
+ *	@pat, its threads, duration or iterations, window and seed within
+ *	the limits of mmrace.h (read-only here and to the pattern)
  * @mm: the mm of the file the run came through, for real-kernel paths
  *	(the caller keeps it grabbed; debugfs passes the caller's own), or NULL
+ * @res: out: the result, every field, on success
  * @seq: out: the run's place in the order runs started (1, 2, ...), so
  *	that the caller records results in that order although it records
  *	them after the harness let the next run in
@@ -327,9 +347,11 @@ static int mmrace_set_active(struct mmrace_ctx *ctx)
  * returned.
  */
 int mmrace_harness_run(const struct mmrace_pattern *pat,
-		       struct mmrace_run *req, struct mm_struct *mm, u64 *seq)
+		       const struct mmrace_params *params, struct mm_struct *mm,
+		       struct mmrace_result *res, u64 *seq)
 {
 	static u64 mmrace_run_seq;	/* under mmrace_run_lock */
+	struct mmrace_run_state *rs;
 	struct mmrace_ctx *ctx;
 	int ret, err;
 
@@ -338,23 +360,27 @@ int mmrace_harness_run(const struct mmrace_pattern *pat,
 	*seq = ++mmrace_run_seq;
 
 	ret = -ENOMEM;
-	ctx = kzalloc_obj(*ctx, GFP_KERNEL);
-	if (!ctx)
+	rs = kzalloc_obj(*rs, GFP_KERNEL);
+	if (!rs)
 		goto out_unlock;
-	ctx->thr = kcalloc(req->threads, sizeof(*ctx->thr), GFP_KERNEL);
+	ctx = &rs->ctx;
+	ctx->thr = kcalloc(params->threads, sizeof(*ctx->thr), GFP_KERNEL);
 	if (!ctx->thr)
 		goto out_free;
 
+	memset(res, 0, sizeof(*res));
+	res->first_detect_ns = U64_MAX;
 	ctx->pat = pat;
-	ctx->variant = req->variant;
-	ctx->req = req;
-	ctx->nr_threads = req->threads;
+	ctx->variant = params->variant;
+	ctx->params = params;
+	ctx->nr_threads = params->threads;
 	ctx->deadline = KTIME_MAX;
-	ctx->per_thread_iters = req->iterations ?
-		div_u64(req->iterations + req->threads - 1, req->threads) : 0;
-	atomic_set(&ctx->running, ctx->nr_threads);
-	init_completion(&ctx->all_ready);
-	init_completion(&ctx->done);
+	ctx->per_thread_iters = params->iterations ?
+		div_u64(params->iterations + params->threads - 1,
+			params->threads) : 0;
+	atomic_set(&rs->running, ctx->nr_threads);
+	init_completion(&rs->all_ready);
+	init_completion(&rs->done);
 	ctx->caller = get_task_struct(current);
 	ctx->caller_ipc_lock = capable(CAP_IPC_LOCK);
 	/* As mmrace_caller_is_opener(): a task of the file's mm. */
@@ -374,11 +400,11 @@ int mmrace_harness_run(const struct mmrace_pattern *pat,
 
 	ret = mmrace_wait_ready(ctx);
 	ctx->t0 = ktime_get();
-	ctx->deadline = ktime_add_ms(ctx->t0, req->duration_ms ?
-				     req->duration_ms : MMRACE_MAX_DURATION_MS);
+	ctx->deadline = ktime_add_ms(ctx->t0, params->duration_ms ?:
+				     MMRACE_MAX_DURATION_MS);
 	if (!ret)
 		/* Publishes t0 and the deadline; pairs with the acquire. */
-		smp_store_release(&ctx->go, 1);
+		smp_store_release(&rs->go, 1);
 
 	err = mmrace_wait(ctx);
 	if (!ret)
@@ -387,11 +413,11 @@ int mmrace_harness_run(const struct mmrace_pattern *pat,
 	err = mmrace_first_error(ctx);
 	if (!ret)
 		ret = err;
-	mmrace_merge(ctx);
+	mmrace_merge(ctx, res);
 out_finish:
-	pat->finish(ctx);
+	pat->finish(ctx, res->counters);
 	if (!ret)
-		mmrace_sum_violations(ctx);
+		mmrace_sum_violations(pat, res);
 out_inactive:
 	mmrace_set_active(NULL);
 out_put:
@@ -400,7 +426,7 @@ out_put:
 	put_task_struct(ctx->caller);
 	kfree(ctx->thr);
 out_free:
-	kfree(ctx);
+	kfree(rs);
 out_unlock:
 	mutex_unlock(&mmrace_run_lock);
 	return ret;

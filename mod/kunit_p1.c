@@ -10,7 +10,7 @@
 #include <kunit/test.h>
 
 struct p1_fix {
-	struct mmrace_run req;
+	struct mmrace_params params;
 	struct mmrace_ctx ctx;
 	struct mmrace_thread t;
 	struct p1_state p;
@@ -22,7 +22,7 @@ static struct p1_fix *p1_fix_new(struct kunit *test, unsigned int variant)
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->ctx.variant = variant;
-	f->ctx.req = &f->req;
+	f->ctx.params = &f->params;
 	f->t.ctx = &f->ctx;
 	f->t.first_detect_ns = U64_MAX;
 	f->p.ctr = &f->p.model;

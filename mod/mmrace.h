@@ -3,9 +3,9 @@
  * mmrace: the pattern API, what a pattern file (its model and its device
  * half) may use. A pattern is one struct mmrace_pattern: its variants and
  * counters, the operation the harness's threads run, and optionally the
- * ioctls, per-open state and hooks of its device half. Adding one is a
- * file, its line in the list below and in core.c's registry, and its uapi
- * ids (Documentation/adding.rst).
+ * ioctls, per-open state and hooks of its device half. Adding one is its
+ * own files, its uapi id and catalogue header, and one line in patterns.h
+ * (Documentation/adding.rst).
  * The core and the harness share mmrace_internal.h besides; a pattern file
  * never includes it.
  */
@@ -94,10 +94,37 @@ struct mmrace_thread {
 } ____cacheline_aligned_in_smp;
 
 /**
- * struct mmrace_ctx - one run of one variant
+ * struct mmrace_params - a run's parameters, resolved by the core (the
+ *	defaults filled in, the limits checked); read-only to the harness
+ *	and to the pattern
+ * @variant: variant index within the pattern
+ * @threads: kernel threads, at least &mmrace_pattern.min_threads
+ * @duration_ms: stop after this long, or 0 when @iterations alone bounds
+ *	the run
+ * @iterations: stop after this many operations in all, or 0 for no limit
+ * @window_ns: busy-wait inside the race window in ns (0: natural rate;
+ *	see mmrace_window())
+ * @seed: PRNG seed (never 0)
+ * @flags: MMRACE_RUN_* bits
+ * @arg: the pattern's arguments, indexed by its catalogue's arg enum;
+ *	those from &mmrace_pattern.nr_args on are 0
+ */
+struct mmrace_params {
+	u32 variant;
+	u32 threads;
+	u64 duration_ms;
+	u64 iterations;
+	u64 window_ns;
+	u64 seed;
+	u64 flags;
+	u64 arg[MMRACE_NR_ARGS];
+};
+
+/**
+ * struct mmrace_ctx - one run of one variant, as its pattern sees it
  * @pat: the pattern
- * @variant: variant index
- * @req: the caller's request (validated copy); results go back through it
+ * @variant: variant index (@params->variant)
+ * @params: the run's parameters (read-only)
  * @mm: the file's mm (its opener's; debugfs "run": the caller's) for
  *	real-kernel paths, mmget for the run, or NULL
  * @caller: the calling task (referenced for the run), or NULL
@@ -110,18 +137,17 @@ struct mmrace_thread {
  * @t0: start gate time
  * @deadline: ktime at which threads stop, or KTIME_MAX
  * @per_thread_iters: operations each thread does, or 0 for no limit
- * @go: start gate, set once every thread is ready
- * @stop: set to stop every thread (duration, signal, unload)
- * @ready: threads waiting at the gate
- * @running: threads not finished
- * @all_ready: completed when @ready reaches @nr_threads
- * @done: completed when @running drops to zero
+ * @stop: set to stop every thread (duration, signal, unload, a detection
+ *	with MMRACE_RUN_STOP_ON_DETECT); read it through mmrace_should_stop()
  * @priv: the pattern's per-run state
+ *
+ * The start gate and the count of running threads are the harness's own
+ * (harness.c), not part of this API.
  */
 struct mmrace_ctx {
 	const struct mmrace_pattern *pat;
 	unsigned int variant;
-	struct mmrace_run *req;
+	const struct mmrace_params *params;
 	struct mm_struct *mm;
 	struct task_struct *caller;
 	bool caller_ipc_lock;
@@ -131,12 +157,7 @@ struct mmrace_ctx {
 	ktime_t t0;
 	ktime_t deadline;
 	u64 per_thread_iters;
-	int go;
 	int stop;
-	atomic_t ready;
-	atomic_t running;
-	struct completion all_ready;
-	struct completion done;
 	void *priv;
 };
 
@@ -157,7 +178,7 @@ struct mmrace_ctx {
  * @init: optional: at module load, before any run (may sleep); returns 0
  *	or a negative errno that fails the load
  * @exit: optional: at module unload, after the last run
- * @prepare: validate @ctx->req->arg and set up @ctx->priv (may sleep);
+ * @prepare: validate @ctx->params->arg and set up @ctx->priv (may sleep);
  *	returns 0 or a negative errno
  * @thread_init: optional: set up one thread's state before the gate
  * @op: one operation of thread @t; returns 0, or a negative errno that stops
@@ -180,9 +201,11 @@ struct mmrace_ctx {
  * @batch: operations per @op_batch call (0: MMRACE_BATCH)
  * @thread_done: optional: thread @t does no more operations (its partners
  *	must not wait for it); called once per started thread
- * @finish: after every thread stopped and the threads' counters were
- *	merged into @ctx->req->counters: final checks into those, free
- *	@ctx->priv; called whenever @prepare succeeded
+ * @finish: after every thread stopped: the final checks, written into
+ *	@cnt (the run's counters, indexed by the pattern's counter enum,
+ *	holding the threads' merged values; nothing else of the result is
+ *	the pattern's to write), and free @ctx->priv; called whenever
+ *	@prepare succeeded (@cnt then all 0 when no thread ran)
  * @dev: optional: the pattern's device half (ioctls, per-open state)
  */
 struct mmrace_pattern {
@@ -206,20 +229,16 @@ struct mmrace_pattern {
 			unsigned int *done);
 	unsigned int batch;
 	void (*thread_done)(struct mmrace_thread *t);
-	void (*finish)(struct mmrace_ctx *ctx);
+	void (*finish)(struct mmrace_ctx *ctx, u64 *cnt);
 	const struct mmrace_device *dev;
 };
 
-/*
- * Every pattern's struct, in P-number order, each defined in its own file
- * and listed by id in core.c's mmrace_patterns[].
- */
-extern const struct mmrace_pattern mmrace_p1_lockedvm;
-extern const struct mmrace_pattern mmrace_p2_vmalock;
-extern const struct mmrace_pattern mmrace_p3_mmunotif;
-extern const struct mmrace_pattern mmrace_p4_forkpin;
-extern const struct mmrace_pattern mmrace_p5_faultq;
-extern const struct mmrace_pattern mmrace_baseline;
+/* Every pattern's struct, each defined in its own file (patterns.h). */
+#define MMRACE_PATTERN(id, name)					\
+	static_assert((id) < MMRACE_NR_PATTERNS);			\
+	extern const struct mmrace_pattern mmrace_##name
+#include "patterns.h"
+#undef MMRACE_PATTERN
 
 /**
  * struct mmrace_file - per-open state of /dev/mmrace
@@ -331,17 +350,6 @@ struct mmrace_device {
 	void (*exit)(void);
 };
 
-/* Uses of an mm that together allow the interval-notifier hang. */
-enum mmrace_mm_use {
-	MMRACE_MM_ITREE,
-	MMRACE_MM_FAILING_HLIST,
-	MMRACE_MM_NR_USES,
-};
-
-int mmrace_mm_claim(struct mm_struct *mm, enum mmrace_mm_use use,
-		    bool allow_hang);
-void mmrace_mm_unclaim(struct mm_struct *mm, enum mmrace_mm_use use);
-
 /**
  * mmrace_now_ns() - nanoseconds since the run's start gate
  * @ctx: the run
@@ -369,7 +377,7 @@ static inline void mmrace_violation(struct mmrace_thread *t,
 	if (t->first_detect_ns != U64_MAX)
 		return;
 	t->first_detect_ns = mmrace_now_ns(t->ctx);
-	if (t->ctx->req->flags & MMRACE_RUN_STOP_ON_DETECT)
+	if (t->ctx->params->flags & MMRACE_RUN_STOP_ON_DETECT)
 		WRITE_ONCE(t->ctx->stop, 1);
 }
 
@@ -477,11 +485,11 @@ out:
  * mmrace_window() - busy-wait inside a race window
  * @t: the thread
  *
- * Widens the window by the run's &mmrace_run.window_ns (0: natural rate).
+ * Widens the window by the run's &mmrace_params.window_ns (0: natural rate).
  */
 static inline void mmrace_window(const struct mmrace_thread *t)
 {
-	u64 ns = t->ctx->req->window_ns;
+	u64 ns = t->ctx->params->window_ns;
 
 	if (ns)
 		ndelay(ns);
@@ -491,12 +499,12 @@ static inline void mmrace_window(const struct mmrace_thread *t)
  * mmrace_window_random() - busy-wait a random share of the race window
  * @t: the thread (its PRNG draws the share)
  *
- * Waits 0 to &mmrace_run.window_ns ns, uniformly: threads that enter one
+ * Waits 0 to &mmrace_params.window_ns ns, uniformly: threads that enter one
  * window at different points spread over all of it.
  */
 static inline void mmrace_window_random(struct mmrace_thread *t)
 {
-	u64 ns = t->ctx->req->window_ns;
+	u64 ns = t->ctx->params->window_ns;
 
 	if (ns)
 		ndelay(prandom_u32_state(&t->rnd) % (u32)(ns + 1));

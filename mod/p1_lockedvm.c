@@ -339,7 +339,7 @@ static int p1_op(struct mmrace_thread *t)
 
 static int p1_check_args(struct mmrace_ctx *ctx, struct p1_state *p)
 {
-	const u64 *arg = ctx->req->arg;
+	const u64 *arg = ctx->params->arg;
 
 	p->target = arg[MMRACE_P1_ARG_TARGET];
 	p->shape = arg[MMRACE_P1_ARG_SHAPE];
@@ -392,7 +392,7 @@ static int p1_check_args(struct mmrace_ctx *ctx, struct p1_state *p)
 /* The model's limits: given, or derived from the shape. */
 static int p1_model_limits(struct mmrace_ctx *ctx, struct p1_state *p)
 {
-	const u64 *arg = ctx->req->arg;
+	const u64 *arg = ctx->params->arg;
 	s64 limit = arg[MMRACE_P1_ARG_LIMIT];
 
 	p->need = p->base + p->nr_small * p->small;
@@ -433,7 +433,7 @@ static int p1_real_limits(struct mmrace_ctx *ctx, struct p1_state *p)
 		return -EINVAL;
 	}
 	if (p->shape == MMRACE_P1_SHAPE_CONTENDED &&
-	    !ctx->req->arg[MMRACE_P1_ARG_SMALL])
+	    !ctx->params->arg[MMRACE_P1_ARG_SMALL])
 		p->small = (limit - p->base) / 2 + 1;
 	p->need = p->base + p->nr_small * p->small;
 	p->limit_start = limit;
@@ -447,7 +447,7 @@ static int p1_real_limits(struct mmrace_ctx *ctx, struct p1_state *p)
 
 static int p1_prepare(struct mmrace_ctx *ctx)
 {
-	const u64 *arg = ctx->req->arg;
+	const u64 *arg = ctx->params->arg;
 	struct p1_state *p;
 	int ret;
 
@@ -498,7 +498,7 @@ err:
 	return ret;
 }
 
-static void p1_finish(struct mmrace_ctx *ctx)
+static void p1_finish(struct mmrace_ctx *ctx, u64 *cnt)
 {
 	struct p1_state *p = ctx->priv;
 	s64 end;
@@ -506,10 +506,10 @@ static void p1_finish(struct mmrace_ctx *ctx)
 	if (!p)
 		return;
 	end = p1_read(ctx, p);
-	ctx->req->counters[MMRACE_P1_C_IMBALANCE] = abs(end - p->start);
-	ctx->req->counters[MMRACE_P1_C_LIMIT] = p->limit_start;
-	ctx->req->counters[MMRACE_P1_C_BASE] = p->base;
-	ctx->req->counters[MMRACE_P1_C_BYPASS] = ctx->caller_ipc_lock;
+	cnt[MMRACE_P1_C_IMBALANCE] = abs(end - p->start);
+	cnt[MMRACE_P1_C_LIMIT] = p->limit_start;
+	cnt[MMRACE_P1_C_BASE] = p->base;
+	cnt[MMRACE_P1_C_BYPASS] = ctx->caller_ipc_lock;
 	mutex_destroy(&p->lock);
 	kfree(p);
 	ctx->priv = NULL;
@@ -572,6 +572,3 @@ const struct mmrace_pattern mmrace_p1_lockedvm = {
 	.op = p1_op,
 	.finish = p1_finish,
 };
-
-MODULE_INFO(pattern,
-	    "p1_lockedvm: mutex add_unwind(broken) precheck_add cmpxchg check_add(broken); targets model, pinned_vm, locked_vm");

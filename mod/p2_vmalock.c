@@ -689,7 +689,7 @@ static void p2_exit(void)
 
 static int p2_prepare(struct mmrace_ctx *ctx)
 {
-	const u64 *arg = ctx->req->arg;
+	const u64 *arg = ctx->params->arg;
 	struct p2_state *st;
 	struct p2_obj *obj;
 	unsigned long i;
@@ -737,10 +737,8 @@ static int p2_prepare(struct mmrace_ctx *ctx)
 	return 0;
 }
 
-static void p2_finish(struct mmrace_ctx *ctx)
+static void p2_finish(struct mmrace_ctx *ctx, u64 *cnt)
 {
-	u64 *cnt = ctx->req->counters;
-
 	if (!ctx->priv)
 		return;
 	p2_destroy(ctx);
@@ -824,6 +822,3 @@ const struct mmrace_pattern mmrace_p2_vmalock = {
 	.thread_done = p2_thread_done,
 	.finish = p2_finish,
 };
-
-MODULE_INFO(pattern,
-	    "p2_vmalock: rwsem refcnt_broken(broken) refcnt_fixed rwsem_nocheck(broken)");

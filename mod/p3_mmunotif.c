@@ -423,7 +423,8 @@ static int p3_op(struct mmrace_thread *t)
 	return 0;
 }
 
-static void p3_destroy(struct mmrace_ctx *ctx)
+/* Free the run's state; returns the A counts left raised (count_leak). */
+static u64 p3_destroy(struct mmrace_ctx *ctx)
 {
 	struct p3_state *p = ctx->priv;
 	struct hlist_node *tmp;
@@ -436,16 +437,16 @@ static void p3_destroy(struct mmrace_ctx *ctx)
 		hlist_del(&sub->node);
 		kfree(sub);
 	}
-	ctx->req->counters[MMRACE_P3_C_COUNT_LEAK] = leak;
 	cleanup_srcu_struct(&p->srcu);
 	mutex_destroy(&p->b_lock);
 	kfree(p);
 	ctx->priv = NULL;
+	return leak;
 }
 
 static int p3_prepare(struct mmrace_ctx *ctx)
 {
-	const u64 *arg = ctx->req->arg;
+	const u64 *arg = ctx->params->arg;
 	unsigned int nr_a, nr_b, i;
 	struct p3_state *p;
 	struct p3_sub *sub;
@@ -481,7 +482,7 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 	p->unlocked_adds = arg[MMRACE_P3_ARG_UNLOCKED_ADDS];
 	p->b_first = arg[MMRACE_P3_ARG_B_FIRST];
 	p->sorted = ctx->variant == MMRACE_P3_UNDO_SORTED;
-	prandom_seed_state(&p->rnd, ctx->req->seed);
+	prandom_seed_state(&p->rnd, ctx->params->seed);
 	ctx->priv = p;
 
 	/*
@@ -501,9 +502,9 @@ static int p3_prepare(struct mmrace_ctx *ctx)
 	return 0;
 }
 
-static void p3_finish(struct mmrace_ctx *ctx)
+static void p3_finish(struct mmrace_ctx *ctx, u64 *cnt)
 {
-	p3_destroy(ctx);
+	cnt[MMRACE_P3_C_COUNT_LEAK] = p3_destroy(ctx);
 }
 
 static const struct mmrace_variant p3_variants[] = {
@@ -555,6 +556,3 @@ const struct mmrace_pattern mmrace_p3_mmunotif = {
 	.finish = p3_finish,
 	.dev = &mmrace_p3_mmunotif_dev,
 };
-
-MODULE_INFO(pattern,
-	    "p3_mmunotif: skip_end(broken) undo_sorted end_all_started (model)");

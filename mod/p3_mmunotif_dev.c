@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include "mm_claim.h"
 #include "mmrace.h"
 #include "p3_mmunotif.h"
 

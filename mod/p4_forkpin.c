@@ -278,12 +278,12 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 	struct p4_state *p;
 	unsigned int i, j;
 
-	if (ctx->req->arg[MMRACE_P4_ARG_TURNS] > 1)
+	if (ctx->params->arg[MMRACE_P4_ARG_TURNS] > 1)
 		return -EINVAL;
 	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	p->turns = ctx->req->arg[MMRACE_P4_ARG_TURNS];
+	p->turns = ctx->params->arg[MMRACE_P4_ARG_TURNS];
 	p->nr_pairs = ctx->nr_threads / 2;
 	/* Sized by the caller's thread count; a failure is its -ENOMEM. */
 	p->pairs = kvcalloc(p->nr_pairs, sizeof(*p->pairs),
@@ -374,11 +374,11 @@ static void p4_thread_done(struct mmrace_thread *t)
 		p4_tally(t, &pair->cells[i % P4_CELLS]);
 }
 
-static void p4_finish(struct mmrace_ctx *ctx)
+static void p4_finish(struct mmrace_ctx *ctx, u64 *cnt)
 {
 	struct p4_state *p = ctx->priv;
 
-	ctx->req->counters[MMRACE_P4_C_PAIRS] = p->nr_pairs;
+	cnt[MMRACE_P4_C_PAIRS] = p->nr_pairs;
 	kvfree(p->pairs);
 	kfree(p);
 	ctx->priv = NULL;
@@ -436,6 +436,3 @@ const struct mmrace_pattern mmrace_p4_forkpin = {
 	.finish = p4_finish,
 	.dev = &mmrace_p4_forkpin_dev,
 };
-
-MODULE_INFO(pattern,
-	    "p4_forkpin: once(broken) mb after_atomic atomic_nomb(broken) seqcount seqcount_noretry(broken); real pins through MMRACE_IOC_PIN");

@@ -64,7 +64,7 @@ struct p5_state {
 
 static bool p5_shared(const struct mmrace_ctx *ctx)
 {
-	u64 a = ctx->req->arg[MMRACE_P5_ARG_SHARED];
+	u64 a = ctx->params->arg[MMRACE_P5_ARG_SHARED];
 
 	if (a == MMRACE_P5_SHARED_DEFAULT)
 		return ctx->variant == MMRACE_P5_OWNER_CHECK;
@@ -264,7 +264,7 @@ static int p5_op(struct mmrace_thread *t)
 
 static int p5_prepare(struct mmrace_ctx *ctx)
 {
-	const u64 *arg = ctx->req->arg;
+	const u64 *arg = ctx->params->arg;
 	u64 queue = arg[MMRACE_P5_ARG_QUEUE] ?: P5_DEFAULT_QUEUE;
 	struct p5_state *p;
 
@@ -294,11 +294,11 @@ static void p5_thread_done(struct mmrace_thread *t)
 		atomic_inc(&p->workers_gone);
 }
 
-static void p5_finish(struct mmrace_ctx *ctx)
+static void p5_finish(struct mmrace_ctx *ctx, u64 *cnt)
 {
 	struct p5_state *p = ctx->priv;
 
-	ctx->req->counters[MMRACE_P5_C_SHARED] = p->shared;
+	cnt[MMRACE_P5_C_SHARED] = p->shared;
 	kfree(p);
 	ctx->priv = NULL;
 }
@@ -361,6 +361,3 @@ const struct mmrace_pattern mmrace_p5_faultq = {
 	.finish = p5_finish,
 	.dev = &mmrace_p5_faultq_dev,
 };
-
-MODULE_INFO(pattern,
-	    "p5_faultq: no_check racy_check mmget owner_check(broken) hint_only(broken); real device queue through MMRACE_IOC_FAULTQ_*");

@@ -27,6 +27,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "mm_claim.h"
 #include "mmrace.h"
 #include "p5_faultq.h"
 
@@ -719,6 +720,8 @@ static int mmrace_faultq_init(void)
 static void mmrace_faultq_exit(void)
 {
 	destroy_workqueue(mmrace_fq_wq);
+	/* The entries kept for mms that had this device's interval tree. */
+	mmrace_mm_claims_exit();
 }
 
 static const struct mmrace_ioctl mmrace_p5_ioctls[] = {
