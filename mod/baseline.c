@@ -40,24 +40,6 @@ static int base_prepare(struct mmrace_ctx *ctx)
 	return 0;
 }
 
-static int base_op(struct mmrace_thread *t)
-{
-	struct base_state *st = t->ctx->priv;
-
-	switch (t->ctx->variant) {
-	case MMRACE_BASE_ATOMIC_SHARED:
-		atomic_long_inc(&st->shared.v);
-		break;
-	case MMRACE_BASE_ATOMIC_LOCAL:
-		atomic_long_inc(&st->local[t->idx].v);
-		break;
-	default:
-		return 0;
-	}
-	t->cnt[MMRACE_BASE_C_INCS]++;
-	return 0;
-}
-
 /* The empty operation: what mmrace_op_batch_unrolled() costs a pattern. */
 static int base_nop(struct mmrace_thread *t)
 {
@@ -88,33 +70,102 @@ static void __aligned(64) base_inc(atomic_long_t *v, unsigned int n)
 }
 
 /*
- * A batch as refscale times its loops: the variant chosen once per batch;
- * the empty operation through the patterns' batch loop for short
- * operations, the increments in the same loop around the atomic alone.
- * Both functions are aligned to a cache line so that their short loops
- * never straddle a page: TCG does not chain a translation block that
- * crosses a guest page, and base_op_batch()'s loop, once at .text 0x7fff
- * to 0x8005, cost 1.25 ns per empty operation against 0.14 aligned (a 6.1
- * TCG guest, same build otherwise).
+ * The variants, one function per variant for a single operation and one
+ * for a batch, as refscale's readsection(nloops): the variant is chosen
+ * once per batch; the empty operation goes through the patterns' batch
+ * loop for short operations, the increments through the same loop around
+ * the atomic alone. The batch functions are aligned to a cache line so
+ * that their short loops never straddle a page: TCG does not chain a
+ * translation block that crosses a guest page (a batch loop once at .text
+ * 0x7fff to 0x8005 cost 1.25 ns per empty operation against 0.14 aligned).
  */
-static int __aligned(64) base_op_batch(struct mmrace_thread *t, unsigned int n,
-				       unsigned int *done)
+static int __aligned(64) base_empty_batch(struct mmrace_thread *t,
+					  unsigned int n, unsigned int *done)
+{
+	return mmrace_op_batch_unrolled(t, n, done, base_nop);
+}
+
+/* The counter a thread increments: the one shared, or its own. */
+static atomic_long_t *base_shared(struct mmrace_thread *t)
 {
 	struct base_state *st = t->ctx->priv;
 
-	switch (t->ctx->variant) {
-	case MMRACE_BASE_ATOMIC_SHARED:
-		base_inc(&st->shared.v, n);
-		break;
-	case MMRACE_BASE_ATOMIC_LOCAL:
-		base_inc(&st->local[t->idx].v, n);
-		break;
-	default:
-		return mmrace_op_batch_unrolled(t, n, done, base_nop);
-	}
+	return &st->shared.v;
+}
+
+static atomic_long_t *base_local(struct mmrace_thread *t)
+{
+	struct base_state *st = t->ctx->priv;
+
+	return &st->local[t->idx].v;
+}
+
+static int base_inc_op(struct mmrace_thread *t,
+		       atomic_long_t *(*counter)(struct mmrace_thread *t))
+{
+	atomic_long_inc(counter(t));
+	t->cnt[MMRACE_BASE_C_INCS]++;
+	return 0;
+}
+
+static int __aligned(64) base_inc_batch(struct mmrace_thread *t,
+					unsigned int n, unsigned int *done,
+					atomic_long_t *v)
+{
+	base_inc(v, n);
 	t->cnt[MMRACE_BASE_C_INCS] += n;
 	*done = n;
 	return 0;
+}
+
+static int base_shared_op(struct mmrace_thread *t)
+{
+	return base_inc_op(t, base_shared);
+}
+
+static int base_shared_batch(struct mmrace_thread *t, unsigned int n,
+			     unsigned int *done)
+{
+	return base_inc_batch(t, n, done, base_shared(t));
+}
+
+static int base_local_op(struct mmrace_thread *t)
+{
+	return base_inc_op(t, base_local);
+}
+
+static int base_local_batch(struct mmrace_thread *t, unsigned int n,
+			    unsigned int *done)
+{
+	return base_inc_batch(t, n, done, base_local(t));
+}
+
+/**
+ * struct base_ops - one variant's operation, alone and in a batch
+ * @op: one operation (&mmrace_pattern.op)
+ * @batch: @n operations (&mmrace_pattern.op_batch)
+ */
+struct base_ops {
+	int (*op)(struct mmrace_thread *t);
+	int (*batch)(struct mmrace_thread *t, unsigned int n,
+		     unsigned int *done);
+};
+
+static const struct base_ops base_ops[MMRACE_BASE_NR_VARIANTS] = {
+	[MMRACE_BASE_EMPTY] = { base_nop, base_empty_batch },
+	[MMRACE_BASE_ATOMIC_SHARED] = { base_shared_op, base_shared_batch },
+	[MMRACE_BASE_ATOMIC_LOCAL] = { base_local_op, base_local_batch },
+};
+
+static int base_op(struct mmrace_thread *t)
+{
+	return base_ops[t->ctx->variant].op(t);
+}
+
+static int base_op_batch(struct mmrace_thread *t, unsigned int n,
+			 unsigned int *done)
+{
+	return base_ops[t->ctx->variant].batch(t, n, done);
 }
 
 static void base_finish(struct mmrace_ctx *ctx, u64 *cnt)

@@ -160,45 +160,54 @@ static bool p4_gup_fast_seq(struct mmrace_thread *t, struct p4_cell *c,
 	return true;
 }
 
-/* GUP-fast's side: mark the mm, take the pin, re-read the PTE. */
-static void p4_pin_side(struct mmrace_thread *t, struct p4_cell *c)
+/*
+ * GUP-fast's side, one function per variant: mark the mm, take the pin,
+ * re-read the PTE (r_pin_wp: the pin saw the write-protect and backs off).
+ */
+static void p4_pin_once(struct mmrace_thread *t, struct p4_cell *c)
 {
-	unsigned int variant = t->ctx->variant;
+	WRITE_ONCE(c->has_pinned, 1);
+	atomic_set(&c->ref, 1);
+	c->r_pin_wp = READ_ONCE(c->pte);
+}
 
-	switch (variant) {
-	case MMRACE_P4_SEQCOUNT:
-	case MMRACE_P4_SEQCOUNT_NORETRY:
-		c->r_pin_wp = p4_gup_fast_seq(t, c,
-					      variant == MMRACE_P4_SEQCOUNT);
-		break;
-	case MMRACE_P4_ONCE:
-		WRITE_ONCE(c->has_pinned, 1);
-		atomic_set(&c->ref, 1);
-		c->r_pin_wp = READ_ONCE(c->pte);
-		break;
-	case MMRACE_P4_MB:
-		WRITE_ONCE(c->has_pinned, 1);
-		atomic_set(&c->ref, 1);
-		/* Orders the stores before the PTE load; pairs with fork's. */
-		smp_mb();
-		c->r_pin_wp = READ_ONCE(c->pte);
-		break;
-	case MMRACE_P4_AFTER_ATOMIC:
-		/* mm_set_has_pinned_flag(), then try_grab_folio_fast(). */
-		if (!test_bit(0, &c->has_pinned))
-			set_bit(0, &c->has_pinned);
-		atomic_inc(&c->ref);
-		/* As in try_grab_folio_fast(); pairs with fork's smp_mb(). */
-		smp_mb__after_atomic();
-		c->r_pin_wp = READ_ONCE(c->pte);
-		break;
-	case MMRACE_P4_ATOMIC_NOMB:
-		if (!test_bit(0, &c->has_pinned))
-			set_bit(0, &c->has_pinned);
-		atomic_inc(&c->ref);
-		c->r_pin_wp = READ_ONCE(c->pte);
-		break;
-	}
+static void p4_pin_mb(struct mmrace_thread *t, struct p4_cell *c)
+{
+	WRITE_ONCE(c->has_pinned, 1);
+	atomic_set(&c->ref, 1);
+	/* Orders the stores before the PTE load; pairs with fork's. */
+	smp_mb();
+	c->r_pin_wp = READ_ONCE(c->pte);
+}
+
+/* mm_set_has_pinned_flag(), then try_grab_folio_fast(). */
+static void p4_pin_after_atomic(struct mmrace_thread *t, struct p4_cell *c)
+{
+	if (!test_bit(0, &c->has_pinned))
+		set_bit(0, &c->has_pinned);
+	atomic_inc(&c->ref);
+	/* As in try_grab_folio_fast(); pairs with fork's smp_mb(). */
+	smp_mb__after_atomic();
+	c->r_pin_wp = READ_ONCE(c->pte);
+}
+
+static void p4_pin_atomic_nomb(struct mmrace_thread *t, struct p4_cell *c)
+{
+	if (!test_bit(0, &c->has_pinned))
+		set_bit(0, &c->has_pinned);
+	atomic_inc(&c->ref);
+	c->r_pin_wp = READ_ONCE(c->pte);
+}
+
+static void p4_pin_seqcount(struct mmrace_thread *t, struct p4_cell *c)
+{
+	c->r_pin_wp = p4_gup_fast_seq(t, c, true);
+}
+
+static void p4_pin_seqcount_noretry(struct mmrace_thread *t,
+				    struct p4_cell *c)
+{
+	c->r_pin_wp = p4_gup_fast_seq(t, c, false);
 }
 
 /*
@@ -227,24 +236,44 @@ static void p4_fork_seq(struct mmrace_thread *t, struct p4_cell *c)
 	WRITE_ONCE(c->seq, c->seq + 1);
 }
 
-/* Fork's side: write-protect, then ask whether the page may be pinned. */
-static void p4_fork_side(struct mmrace_thread *t, struct p4_cell *c)
+/*
+ * Fork's side: write-protect, then ask whether the page may be pinned
+ * (folio_needs_cow_for_dma(): the mm flag, then the pin count).
+ */
+static void p4_fork_once(struct mmrace_thread *t, struct p4_cell *c)
 {
-	unsigned int variant = t->ctx->variant;
-
-	if (variant == MMRACE_P4_SEQCOUNT ||
-	    variant == MMRACE_P4_SEQCOUNT_NORETRY) {
-		p4_fork_seq(t, c);
-		return;
-	}
 	WRITE_ONCE(c->pte, 1);
-	if (variant != MMRACE_P4_ONCE)
-		/* The share path's barrier; pairs with the pin side's. */
-		smp_mb();
-	/* folio_needs_cow_for_dma(): the mm flag, then the pin count. */
 	c->r_fork_flag = !!READ_ONCE(c->has_pinned);
 	c->r_fork_ref = atomic_read(&c->ref);
 }
+
+static void p4_fork_mb(struct mmrace_thread *t, struct p4_cell *c)
+{
+	WRITE_ONCE(c->pte, 1);
+	/* The share path's barrier; pairs with the pin side's. */
+	smp_mb();
+	c->r_fork_flag = !!READ_ONCE(c->has_pinned);
+	c->r_fork_ref = atomic_read(&c->ref);
+}
+
+/**
+ * struct p4_ops - one variant's two sides of an instance
+ * @pin: GUP-fast's side (writes &p4_cell.r_pin_wp)
+ * @fork: fork's side (writes &p4_cell.r_fork_flag and r_fork_ref)
+ */
+struct p4_ops {
+	void (*pin)(struct mmrace_thread *t, struct p4_cell *c);
+	void (*fork)(struct mmrace_thread *t, struct p4_cell *c);
+};
+
+static const struct p4_ops p4_ops[MMRACE_P4_NR_VARIANTS] = {
+	[MMRACE_P4_ONCE] = { p4_pin_once, p4_fork_once },
+	[MMRACE_P4_MB] = { p4_pin_mb, p4_fork_mb },
+	[MMRACE_P4_AFTER_ATOMIC] = { p4_pin_after_atomic, p4_fork_mb },
+	[MMRACE_P4_ATOMIC_NOMB] = { p4_pin_atomic_nomb, p4_fork_mb },
+	[MMRACE_P4_SEQCOUNT] = { p4_pin_seqcount, p4_fork_seq },
+	[MMRACE_P4_SEQCOUNT_NORETRY] = { p4_pin_seqcount_noretry, p4_fork_seq },
+};
 
 /* Count the outcome of a finished cell and make it fresh again. */
 static void p4_tally(struct mmrace_thread *t, struct p4_cell *c)
@@ -323,7 +352,7 @@ static int p4_op(struct mmrace_thread *t)
 		return 0;
 	pair->iter[me] = i;
 	if (me == P4_PIN) {
-		p4_pin_side(t, &pair->cells[i % P4_CELLS]);
+		p4_ops[t->ctx->variant].pin(t, &pair->cells[i % P4_CELLS]);
 		if (p->turns)
 			/* Release: this instance's stores and loads are done. */
 			smp_store_release(&pair->pin_done, i);
@@ -333,7 +362,7 @@ static int p4_op(struct mmrace_thread *t)
 		pair->fork_quit = true;
 		return 0;
 	}
-	p4_fork_side(t, &pair->cells[i % P4_CELLS]);
+	p4_ops[t->ctx->variant].fork(t, &pair->cells[i % P4_CELLS]);
 	/*
 	 * Both sides met at the start of this group, so every instance
 	 * before it is final: the one a group back (its own slot in the
