@@ -4,15 +4,16 @@
  * helpers, P2's reference-count states, P3's chain walk), built only
  * against a kernel with CONFIG_KUNIT. The suites run single-threaded when
  * the module loads; results in the kernel log (KTAP) and in debugfs
- * kunit/<suite>/results. The harness is not part of this module: a race
- * window is never asked for here, and no device half is built in.
+ * kunit/<suite>/results. It needs mmrace.ko loaded first (the model code it
+ * tests is mmrace.ko's); the harness is never run here: a race window is
+ * never asked for, and no device half is called.
  */
 #include <linux/module.h>
 
-#include "p3_mmunotif.h"
+#include "mmrace_compat.h"
 
-/* P3's device half is not part of this module; its model refers to it. */
-const struct mmrace_device mmrace_p3_mmunotif_dev;
+/* P1's and P3's helpers are mmrace.ko's, exported to KUnit modules only. */
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("mmrace: KUnit suites of the patterns' model code");

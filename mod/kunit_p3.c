@@ -3,11 +3,13 @@
  * KUnit suite of P3's notifier-chain walk, single-threaded: a chain of two
  * counting subscribers (A) ahead of one that fails non-blockable starts
  * when busy (B), one invalidation per variant with B busy and with B idle,
- * and what each variant leaves in the A subscribers' counts.
+ * and what each variant leaves in the A subscribers' counts: one case per
+ * variant (a parameter over P3's variant table), with B busy and idle. The
+ * model is mmrace.ko's, exported to this module on a KUnit kernel.
  */
-#include "p3_mmunotif.c"
-
 #include <kunit/test.h>
+
+#include "p3_mmunotif.h"
 
 struct p3_fix {
 	struct mmrace_params params;
@@ -74,28 +76,30 @@ static void p3_kunit_one(struct kunit *test, unsigned int variant, bool busy)
 	KUNIT_EXPECT_EQ(test, (u64)(leaks ? 2 : 0), p3_destroy(&f->ctx));
 }
 
-static void p3_kunit_skip_end(struct kunit *test)
+static const unsigned int p3_all[] = {
+	MMRACE_P3_SKIP_END, MMRACE_P3_UNDO_SORTED, MMRACE_P3_END_ALL_STARTED,
+};
+static_assert(ARRAY_SIZE(p3_all) == MMRACE_P3_NR_VARIANTS);
+
+static void p3_variant_desc(const unsigned int *v, char *desc)
 {
-	p3_kunit_one(test, MMRACE_P3_SKIP_END, true);
-	p3_kunit_one(test, MMRACE_P3_SKIP_END, false);
+	strscpy(desc, mmrace_p3_mmunotif.variants[*v].name,
+		KUNIT_PARAM_DESC_SIZE);
 }
 
-static void p3_kunit_undo_sorted(struct kunit *test)
-{
-	p3_kunit_one(test, MMRACE_P3_UNDO_SORTED, true);
-	p3_kunit_one(test, MMRACE_P3_UNDO_SORTED, false);
-}
+KUNIT_ARRAY_PARAM(p3_variant, p3_all, p3_variant_desc);
 
-static void p3_kunit_end_all_started(struct kunit *test)
+/* The variant's walk with B busy (its start fails), then with B idle. */
+static void p3_kunit_walk(struct kunit *test)
 {
-	p3_kunit_one(test, MMRACE_P3_END_ALL_STARTED, true);
-	p3_kunit_one(test, MMRACE_P3_END_ALL_STARTED, false);
+	unsigned int v = *(const unsigned int *)test->param_value;
+
+	p3_kunit_one(test, v, true);
+	p3_kunit_one(test, v, false);
 }
 
 static struct kunit_case p3_kunit_cases[] = {
-	KUNIT_CASE(p3_kunit_skip_end),
-	KUNIT_CASE(p3_kunit_undo_sorted),
-	KUNIT_CASE(p3_kunit_end_all_started),
+	KUNIT_CASE_PARAM(p3_kunit_walk, p3_variant_gen_params),
 	{}
 };
 

@@ -21,6 +21,20 @@
 #endif
 
 /*
+ * VISIBLE_IF_KUNIT, EXPORT_SYMBOL_IF_KUNIT (<kunit/visibility.h>): what the
+ * KUnit module (mmrace_kunit.ko) tests is static, unless the kernel has
+ * KUnit: then global and exported in the EXPORTED_FOR_KUNIT_TESTING
+ * namespace. A kernel without the header (6.1) has no KUnit here either.
+ * The feature test is Kbuild's (sparse knows no __has_include).
+ */
+#ifdef MMRACE_HAS_KUNIT_VISIBILITY
+#include <kunit/visibility.h>
+#else
+#define VISIBLE_IF_KUNIT	static
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)
+#endif
+
+/*
  * kzalloc_obj(P, gfp): one zeroed object of P's type. 7.x's slab.h has it,
  * typed (and 7.x's checkpatch asks for it over kzalloc(sizeof(...))); on
  * older kernels it is this untyped equivalent (the 7.x build checks the

@@ -28,9 +28,8 @@
 #include <linux/mmap_lock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <uapi/linux/mmrace/p1_lockedvm.h>
 
-#include "mmrace.h"
+#include "p1_lockedvm.h"
 
 /* Pages already charged to the model counter when a run starts. */
 #define P1_MODEL_BASE		1024
@@ -40,34 +39,6 @@
 #define P1_FLIP_PAUSE_NS	2000
 
 enum p1_role { P1_SMALL, P1_HOG, P1_FLIPPER };
-
-struct p1_state {
-	atomic64_t model;
-	atomic64_t *ctr;
-	struct mutex lock;	/* the mutex variant's check and add */
-	/* A charge holds @lock between its check and its add (the witness). */
-	int charging;
-	s64 limit;
-	s64 limit_a;
-	s64 limit_b;
-	s64 limit_start;
-	atomic64_t limit_max;
-	s64 start;
-	s64 base;
-	s64 small;
-	s64 hog;
-	s64 need;
-	unsigned int nr_hogs;
-	unsigned int nr_small;
-	/* The variant the hogs charge with (mixed chargers). */
-	unsigned int hog_variant;
-	bool flipper;
-	u64 target;
-	u64 shape;
-	atomic64_t committed;
-	/* Charges between their read and their commit or refusal. */
-	atomic_t inflight ____cacheline_aligned_in_smp;
-};
 
 /*
  * The limit one charge works against, read once like task_rlimit(): the
@@ -258,18 +229,36 @@ static const struct p1_ops p1_ops[MMRACE_P1_NR_VARIANTS] = {
 	[MMRACE_P1_CHECK_ADD] = { p1_charge_check_add, p1_uncharge_atomic },
 };
 
-/* Charge @n pages against @limit @variant's way: 0 or -ENOMEM. */
-static int p1_charge(struct mmrace_thread *t, struct p1_state *p,
-		     unsigned int variant, s64 n, s64 limit)
+/**
+ * p1_charge() - charge pages the way of one variant
+ * @t: the charging thread (its counters)
+ * @p: the run's state (the counter, its lock, the shadow accounting)
+ * @variant: &enum mmrace_p1_variant
+ * @n: pages, 1..P1_MAX_PAGES
+ * @limit: the limit in pages the charge is checked against
+ *
+ * Return: 0, or -ENOMEM when the charge does not fit (rightly or not).
+ */
+VISIBLE_IF_KUNIT int p1_charge(struct mmrace_thread *t, struct p1_state *p,
+			       unsigned int variant, s64 n, s64 limit)
 {
 	return p1_ops[variant].charge(t, p, n, limit);
 }
+EXPORT_SYMBOL_IF_KUNIT(p1_charge);
 
-static void p1_uncharge(struct mmrace_thread *t, struct p1_state *p,
-			unsigned int variant, s64 n)
+/**
+ * p1_uncharge() - give back pages charged by p1_charge()
+ * @t: the thread
+ * @p: the run's state
+ * @variant: the variant that charged them
+ * @n: pages
+ */
+VISIBLE_IF_KUNIT void p1_uncharge(struct mmrace_thread *t, struct p1_state *p,
+				  unsigned int variant, s64 n)
 {
 	p1_ops[variant].uncharge(t, p, n);
 }
+EXPORT_SYMBOL_IF_KUNIT(p1_uncharge);
 
 static enum p1_role p1_role(const struct p1_state *p,
 			    const struct mmrace_thread *t)
@@ -572,3 +561,4 @@ const struct mmrace_pattern mmrace_p1_lockedvm = {
 	.op = p1_op,
 	.finish = p1_finish,
 };
+EXPORT_SYMBOL_IF_KUNIT(mmrace_p1_lockedvm);

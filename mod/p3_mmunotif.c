@@ -50,39 +50,6 @@
 /* How long thread 0 holds B's mutex. */
 #define P3_HOLD_NS		2000
 
-enum p3_kind { P3_A, P3_B };
-
-struct p3_sub {
-	struct hlist_node node;
-	enum p3_kind kind;
-	/* Sort key of undo_sorted's chain (random, unique). */
-	u64 key;
-	/* A: invalidations in progress (KVM's mmu_notifier_count). */
-	atomic_t count;
-	/* Set before the unregister's grace period: release was told. */
-	bool removed;
-};
-
-struct p3_state {
-	struct hlist_head chain;
-	spinlock_t chain_lock;		/* additions and removals */
-	struct srcu_struct srcu;
-	struct rw_semaphore mmap_lock;
-	struct mutex b_lock;		/* B's mutex (one device, several subs) */
-	unsigned int nr_subs;
-	unsigned int nonblock_pct;
-	bool unlocked_adds;
-	bool sorted;
-	/* MMRACE_P3_ARG_B_FIRST: B heads the chain, nothing is replaced. */
-	bool b_first;
-	/* Thread 0 did the last replacement, at the second half's start. */
-	bool turned;
-	/* Makes every sort key unique (its low half). */
-	u32 next_key;
-	/* The sort keys' PRNG: used by prepare, then by thread 0 only. */
-	struct rnd_state rnd;
-};
-
 /* What one invalidation did to one subscriber. */
 struct p3_rec {
 	struct p3_sub *sub;
@@ -235,7 +202,16 @@ static void p3_check_ends(struct mmrace_thread *t, struct p3_inv *inv)
 	}
 }
 
-static int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
+/**
+ * p3_invalidate() - one invalidation: walk the chain, start every
+ *	subscriber, and on a failed non-blockable start do what the variant
+ *	does, then check every A's starts against its ends
+ * @t: the invalidating thread (its counters)
+ * @p: the run's state
+ *
+ * Return: 0 (a failed start is counted, not returned).
+ */
+VISIBLE_IF_KUNIT int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 {
 	const struct p3_ops *ops = &p3_ops[t->ctx->variant];
 	bool nonblock = prandom_u32_state(&t->rnd) % 100 < p->nonblock_pct;
@@ -423,8 +399,13 @@ static int p3_op(struct mmrace_thread *t)
 	return 0;
 }
 
-/* Free the run's state; returns the A counts left raised (count_leak). */
-static u64 p3_destroy(struct mmrace_ctx *ctx)
+/**
+ * p3_destroy() - free a run's state
+ * @ctx: the run (its &mmrace_ctx.priv is freed and cleared)
+ *
+ * Return: the A subscribers' counts left raised (the count_leak counter).
+ */
+VISIBLE_IF_KUNIT u64 p3_destroy(struct mmrace_ctx *ctx)
 {
 	struct p3_state *p = ctx->priv;
 	struct hlist_node *tmp;
@@ -444,7 +425,14 @@ static u64 p3_destroy(struct mmrace_ctx *ctx)
 	return leak;
 }
 
-static int p3_prepare(struct mmrace_ctx *ctx)
+/**
+ * p3_prepare() - check a run's arguments and build its chain
+ * @ctx: the run (&mmrace_ctx.params, &mmrace_ctx.variant); its
+ *	&mmrace_ctx.priv gets the state
+ *
+ * Return: 0, -EINVAL for an argument out of range, -ENOMEM.
+ */
+VISIBLE_IF_KUNIT int p3_prepare(struct mmrace_ctx *ctx)
 {
 	const u64 *arg = ctx->params->arg;
 	unsigned int nr_a, nr_b, i;
@@ -556,3 +544,7 @@ const struct mmrace_pattern mmrace_p3_mmunotif = {
 	.finish = p3_finish,
 	.dev = &mmrace_p3_mmunotif_dev,
 };
+EXPORT_SYMBOL_IF_KUNIT(p3_invalidate);
+EXPORT_SYMBOL_IF_KUNIT(p3_destroy);
+EXPORT_SYMBOL_IF_KUNIT(p3_prepare);
+EXPORT_SYMBOL_IF_KUNIT(mmrace_p3_mmunotif);

@@ -13,13 +13,16 @@
 # missing.
 #
 # The module is looked for in module/ beside this script (the installed
-# collection), then beside $MMRACE_KO; kunit.py under
+# collection), then beside $MMRACE_KO; the model code it tests is
+# mmrace.ko's (exported to KUnit modules), so mmrace.ko from the same place
+# is loaded first when it is not, and unloaded after; kunit.py under
 # tools/testing/kunit/ beside this script (scripts/ksft-install puts it
 # there), then in the kernel tree this collection sits in, or $KUNIT_PY.
 # MMRACE_OUT, when set, receives kunit.ktap and kunit.json.
 set -u
 want_suites=3
-want_cases=8
+# P1: 3 cases x 5 variants, P2: 2, P3: 1 case x 3 variants.
+want_cases=20
 here=$(cd "$(dirname "$0")" && pwd)
 dbg=/sys/kernel/debug/kunit
 
@@ -44,7 +47,16 @@ fi
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
+loaded=0
+if [ ! -d /sys/module/mmrace ]; then
+	if ! insmod "$(dirname "$ko")/mmrace.ko"; then
+		echo "# insmod $(dirname "$ko")/mmrace.ko failed"
+		exit 1
+	fi
+	loaded=1
+fi
 if ! insmod "$ko"; then
+	[ $loaded = 0 ] || rmmod mmrace
 	echo "# insmod $ko failed"
 	exit 1
 fi
@@ -65,6 +77,7 @@ n=$(ls -d "$dbg"/mmrace_* 2>/dev/null | wc -l)
 } >"$tmp/kunit.ktap"
 rmmod_ok=1
 rmmod mmrace_kunit || rmmod_ok=0
+[ $loaded = 0 ] || rmmod mmrace || rmmod_ok=0
 sed 's/^/# /' "$tmp/kunit.ktap"
 if [ $judge = 0 ]; then
 	echo "# SKIP: no python3 or kunit.py (tools/testing/kunit) to judge these results with (KUNIT_PY)"
@@ -76,11 +89,17 @@ parsed=$?
 sed 's/^/# /' "$tmp/parse.out"
 [ -z "${MMRACE_OUT:-}" ] || cp "$tmp/kunit.ktap" "$tmp/kunit.json" "$MMRACE_OUT/" 2>/dev/null
 # kunit.py parse exits 1 on a failed case; the JSON says how many ran.
+# A parameterized case is a group of its own there, its parameters the
+# cases: every leaf counts, at any depth.
 counts=$(python3 - "$tmp/kunit.json" <<'EOF'
 import json, sys
+def leaves(group):
+    yield from group.get("test_cases", [])
+    for sub in group.get("sub_groups", []):
+        yield from leaves(sub)
 root = json.load(open(sys.argv[1]))
 suites = root.get("sub_groups", [])
-cases = [c for s in suites for c in s.get("test_cases", [])]
+cases = [c for s in suites for c in leaves(s)]
 print(len(suites), sum(c["status"] == "PASS" for c in cases), len(cases))
 EOF
 ) || counts="0 0 0"
