@@ -48,6 +48,7 @@ static const unsigned int p1_all[] = {
 	MMRACE_P1_MUTEX, MMRACE_P1_ADD_UNWIND, MMRACE_P1_PRECHECK_ADD,
 	MMRACE_P1_CMPXCHG, MMRACE_P1_CHECK_ADD,
 };
+
 static_assert(ARRAY_SIZE(p1_all) == MMRACE_P1_NR_VARIANTS);
 
 /* A case's name: the variant's, from the pattern's table. */

@@ -79,6 +79,7 @@ static void p3_kunit_one(struct kunit *test, unsigned int variant, bool busy)
 static const unsigned int p3_all[] = {
 	MMRACE_P3_SKIP_END, MMRACE_P3_UNDO_SORTED, MMRACE_P3_END_ALL_STARTED,
 };
+
 static_assert(ARRAY_SIZE(p3_all) == MMRACE_P3_NR_VARIANTS);
 
 static void p3_variant_desc(const unsigned int *v, char *desc)

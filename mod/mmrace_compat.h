@@ -31,7 +31,8 @@
 #include <kunit/visibility.h>
 #else
 #define VISIBLE_IF_KUNIT	static
-#define EXPORT_SYMBOL_IF_KUNIT(symbol)
+#define MMRACE_NO_EXPORT(symbol)
+#define EXPORT_SYMBOL_IF_KUNIT	MMRACE_NO_EXPORT
 #endif
 
 /*

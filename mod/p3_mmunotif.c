@@ -251,6 +251,7 @@ VISIBLE_IF_KUNIT int p3_invalidate(struct mmrace_thread *t, struct p3_state *p)
 	up_read(&p->mmap_lock);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(p3_invalidate);
 
 /*
  * A new subscriber. Its sort key (undo_sorted's order) is random in its
@@ -424,6 +425,7 @@ VISIBLE_IF_KUNIT u64 p3_destroy(struct mmrace_ctx *ctx)
 	ctx->priv = NULL;
 	return leak;
 }
+EXPORT_SYMBOL_IF_KUNIT(p3_destroy);
 
 /**
  * p3_prepare() - check a run's arguments and build its chain
@@ -489,6 +491,7 @@ VISIBLE_IF_KUNIT int p3_prepare(struct mmrace_ctx *ctx)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(p3_prepare);
 
 static void p3_finish(struct mmrace_ctx *ctx, u64 *cnt)
 {
@@ -544,7 +547,4 @@ const struct mmrace_pattern mmrace_p3_mmunotif = {
 	.finish = p3_finish,
 	.dev = &mmrace_p3_mmunotif_dev,
 };
-EXPORT_SYMBOL_IF_KUNIT(p3_invalidate);
-EXPORT_SYMBOL_IF_KUNIT(p3_destroy);
-EXPORT_SYMBOL_IF_KUNIT(p3_prepare);
 EXPORT_SYMBOL_IF_KUNIT(mmrace_p3_mmunotif);
