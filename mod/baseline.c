@@ -76,8 +76,8 @@ static void __aligned(64) base_inc(atomic_long_t *v, unsigned int n)
  * loop for short operations, the increments through the same loop around
  * the atomic alone. The batch functions are aligned to a cache line so
  * that their short loops never straddle a page: TCG does not chain a
- * translation block that crosses a guest page (a batch loop once at .text
- * 0x7fff to 0x8005 cost 1.25 ns per empty operation against 0.14 aligned).
+ * translation block that crosses a guest page, and a loop that does costs
+ * several times as much per operation.
  */
 static int __aligned(64) base_empty_batch(struct mmrace_thread *t,
 					  unsigned int n, unsigned int *done)

@@ -439,17 +439,11 @@ static __always_inline bool mmrace_op_one(struct mmrace_thread *t,
  *
  * The batch's end is tested once per MMRACE_OP_UNROLL operations, written
  * out as copies, so that the loop's own compare and branch cost a fraction
- * of one per operation (under TCG every taken branch is a hop between
- * translation blocks: rolled, the baseline's empty operation cost 0.87 ns,
- * 0.13 of an atomic; unrolled, 0.14 ns). The baseline's empty operation,
- * run through here, measures what is left. P4 keeps mmrace_op_batch():
- * in make bench's batching table (a 6.1 TCG guest) its once's median
- * first detection at window 0 was later than one call per operation in
- * both runs with this loop (13.9 to 24.5 us, 12.8 to 14.2 us) and earlier
- * in both with the rolled one (13.3 to 12.6, 12.1 to 11.0). Weak evidence:
- * first detections are heavy-tailed (two sets of 11 runs of one build gave
- * medians of 26.7 and 793 us), and the rolled loop is the one P4 was
- * measured with.
+ * of one per operation: under TCG every taken branch is a hop between
+ * translation blocks, and the baseline's empty operation, run through
+ * here, measures what is left. A pattern uses it only where make bench's
+ * batching table shows no broken variant detecting later with it (P4
+ * keeps mmrace_op_batch(); the figures are in the commit log).
  *
  * Return: 0, or the first operation's error (it stops the batch).
  */
