@@ -584,4 +584,6 @@ module_exit(mmrace_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("mmrace developers");
 MODULE_DESCRIPTION("Reproduce, measure and verify mm concurrency patterns");
+/* dkms.conf's PACKAGE_VERSION (scripts/lint checks that they agree). */
+MODULE_VERSION("0.5");
 MODULE_INFO(test, "Y");
