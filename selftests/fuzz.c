@@ -127,12 +127,59 @@ static void fuzz_bound(unsigned int cmd, void *buf, size_t size)
 	}
 }
 
-static const char *const fuzz_words[] = {
-	"p1_lockedvm", "p2_vmalock", "p3_mmunotif", "p4_forkpin",
-	"p5_faultq", "mutex", "cmpxchg", "once", "mb", "mmget", "skip_end",
-	"threads=", "duration_ms=", "iterations=", "window_ns=", "seed=",
-	"arg0=", "arg9=", "1", "-1", "0x", "=", " ", "\n", "\xff",
+/*
+ * The words of the debugfs run lines: every key of a run line with its
+ * "=", a key that is none, the parser's edges, and every pattern's and
+ * variant's name as the module gives them (MMRACE_IOC_DESCRIBE). Filled
+ * once, before the processes fork.
+ */
+#define FUZZ_MAX_WORDS		512
+
+static char fuzz_word_buf[FUZZ_MAX_WORDS][MMRACE_NAME_LEN + 1];
+static const char *fuzz_words[FUZZ_MAX_WORDS];
+static unsigned int fuzz_nr_words;
+
+static const char *const fuzz_edges[] = {
+	"arg9=", "1", "-1", "0x", "=", " ", "\n", "\xff",
 };
+
+/* Add @name (@eq: with a "=" after it) to the words. */
+static void fuzz_add_word(const char *name, int eq)
+{
+	if (fuzz_nr_words == FUZZ_MAX_WORDS)
+		return;
+	snprintf(fuzz_word_buf[fuzz_nr_words], sizeof(fuzz_word_buf[0]),
+		 "%.*s%s", MMRACE_NAME_LEN - 1, name, eq ? "=" : "");
+	fuzz_words[fuzz_nr_words] = fuzz_word_buf[fuzz_nr_words];
+	fuzz_nr_words++;
+}
+
+static void fuzz_words_init(int fd)
+{
+	struct mmrace_info info = { 0 };
+	struct mmrace_describe d;
+	unsigned int i;
+	__u64 p, v;
+
+	fuzz_nr_words = 0;
+	for (i = 0; i < MMRACE_NR_RUN_KEYS; i++)
+		fuzz_add_word(mmrace_run_keys[i].key, 1);
+	for (i = 0; i < ARRAY_SIZE(fuzz_edges); i++)
+		fuzz_add_word(fuzz_edges[i], 0);
+	if (ioctl(fd, MMRACE_IOC_INFO, &info))
+		return;
+	for (p = 0; p < info.nr_patterns; p++) {
+		if (mmrace_describe(fd, p, MMRACE_NONE, MMRACE_NONE, &d))
+			continue;
+		fuzz_add_word(d.name, 0);
+		for (v = 0; v < d.nr_variants; v++) {
+			struct mmrace_describe vd;
+
+			if (!mmrace_describe(fd, p, v, MMRACE_NONE, &vd))
+				fuzz_add_word(vd.name, 0);
+		}
+	}
+}
 
 /* Seconds on the monotonic clock. */
 static double fuzz_now(void)
@@ -172,8 +219,7 @@ static void fuzz_debugfs(uint64_t *s, unsigned long *bad)
 	ssize_t w;
 
 	for (i = 0; i < words && n < sizeof(line) - 40; i++) {
-		const char *wd = fuzz_words[rnd(s) % (sizeof(fuzz_words) /
-						      sizeof(fuzz_words[0]))];
+		const char *wd = fuzz_words[rnd(s) % fuzz_nr_words];
 
 		n += snprintf(line + n, sizeof(line) - n, "%s", wd);
 		if (wd[strlen(wd) - 1] == '=')
@@ -318,13 +364,11 @@ TEST(fuzz_interface)
 	unsigned int i, failed = 0;
 	struct mmrace_run r;
 	pid_t pids[16];
-	int fd = mmrace_open();
+	int fd;
 
-	if (fd < 0 && (errno == ENOENT || errno == ENODEV))
-		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
-	ASSERT_LE(0, fd) {
-		TH_LOG("open %s: %s", MMRACE_DEV_PATH, strerror(errno));
-	}
+	if (mmrace_fixture_open(_metadata, &fd, NULL, 0))
+		return;
+	fuzz_words_init(fd);
 	close(fd);
 	if (!fuzz_seed)
 		fuzz_seed = (unsigned long long)time(NULL) * 2654435761ULL;

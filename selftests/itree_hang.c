@@ -48,9 +48,6 @@
 #define REGION		(4 << 20)
 #define HANG_MS		5000
 
-enum shape { FAULT, REMOVE, LATENT };
-static const char * const shape_name[] = { "fault", "remove", "latent" };
-
 static int notif_fd_g;
 
 /* In the victim: B's start sleeps (busy) for 30 s, holding the mm. */
@@ -97,7 +94,7 @@ struct victim_msg {
  * whole address space and one fault done; for latent a device that came
  * and went (the mm keeps has_itree) and a second file with no device yet.
  */
-static void victim(enum shape sh, int wfd)
+static void victim(bool device_gone, int wfd)
 {
 	struct mmrace_notif_register reg = {
 		.flags = MMRACE_NOTIF_ALLOW_ITREE_HANG,
@@ -114,7 +111,7 @@ static void victim(enum shape sh, int wfd)
 	fd = mmrace_open();
 	if (fd < 0 || submit_one(fd, msg.m) || wait_queue(fd, 10000))
 		goto out;
-	if (sh == LATENT) {
+	if (device_gone) {
 		close(fd);	/* the interval is removed; has_itree stays */
 		fd = mmrace_open();
 		if (fd < 0)
@@ -145,91 +142,158 @@ static bool waitpid_ms(pid_t pid, unsigned int ms)
 	return false;
 }
 
-/* One shape on a victim of its own: 0 ok, 1 hang, 2 set-up failed. */
-static int run_shape(enum shape sh)
-{
-	const char *name = shape_name[sh];
-	struct mmrace_notif_ctl c;
-	struct victim_msg msg;
-	int pfd[2], pidfd = -1, dev, notif, ret, i;
-	bool hang = false;
+/* One shape's victim, as this process holds it. */
+struct shape_run {
+	const char *name;
 	pid_t pid;
+	int pidfd;
+	int dev;	/* this process's copy of the victim's device */
+	int notif;	/* ... and of its B */
+	struct victim_msg msg;
+};
 
+/*
+ * After the failed reap, a device fault: latent's is the file's first
+ * submit, which creates the device and inserts its interval (the victim's
+ * sleeping thread still holds mm_users). True if it never completed.
+ */
+static bool device_fault(struct shape_run *r)
+{
+	bool hang;
+
+	if (submit_one(r->dev, r->msg.m))
+		printf("%s: submit: %s\n", r->name, strerror(errno));
+	hang = wait_queue(r->dev, HANG_MS) != 0;
+	printf("%s: device fault after the failed reap: %s\n", r->name,
+	       hang ? "still pending" : "completed");
+	return hang;
+}
+
+/*
+ * After the failed reap, no fault: drop this process's copy of the device,
+ * so that the victim's exit closes the device, whose release removes the
+ * interval notifier.
+ */
+static bool device_dropped(struct shape_run *r)
+{
+	close(r->dev);
+	r->dev = -1;
+	return false;
+}
+
+/* Once the victim may go: reap it unless a step before hung. */
+static bool victim_reaped(struct shape_run *r, bool hang)
+{
+	if (!hang)
+		waitpid(r->pid, NULL, 0);
+	return hang;
+}
+
+/* Once the victim may go: its exit (the device's release) must finish. */
+static bool victim_exit_finishes(struct shape_run *r, bool hang)
+{
+	hang = !waitpid_ms(r->pid, HANG_MS);
+	printf("%s: the victim's exit (the device's release) %s\n", r->name,
+	       hang ? "did not finish" : "finished");
+	return hang;
+}
+
+/* The shapes (see the top of this file), in the order run by default. */
+static const struct shape {
+	const char *name;
+	bool device_gone;	/* the victim's device came and went */
+	bool (*after_reap)(struct shape_run *r);	/* true: hung */
+	bool (*after_release)(struct shape_run *r, bool hang);
+} shapes[] = {
+	{ "fault", false, device_fault, victim_reaped },
+	{ "remove", false, device_dropped, victim_exit_finishes },
+	{ "latent", true, device_fault, victim_reaped },
+};
+
+#define NR_SHAPES	((int)ARRAY_SIZE(shapes))
+
+/* Fork @sh's victim and take copies of its files: 0, or 2 if it failed. */
+static int victim_start(const struct shape *sh, struct shape_run *r)
+{
+	int pfd[2];
+
+	r->name = sh->name;
+	r->pidfd = -1;
 	if (pipe(pfd))
 		return 2;
-	pid = fork();
-	if (pid < 0)
+	r->pid = fork();
+	if (r->pid < 0)
 		return 2;
-	if (pid == 0)
-		victim(sh, pfd[1]);
+	if (r->pid == 0)
+		victim(sh->device_gone, pfd[1]);
 	close(pfd[1]);
-	if (read(pfd[0], &msg, sizeof(msg)) != sizeof(msg) || msg.dev_fd < 0) {
-		printf("%s: victim set-up failed\n", name);
+	if (read(pfd[0], &r->msg, sizeof(r->msg)) != sizeof(r->msg) ||
+	    r->msg.dev_fd < 0) {
+		printf("%s: victim set-up failed\n", r->name);
 		return 2;
 	}
 	close(pfd[0]);
-	dev = mmrace_getfd(pid, msg.dev_fd, &pidfd);
-	notif = mmrace_getfd(pid, msg.notif_fd, NULL);
-	if (dev < 0 || notif < 0)
+	r->dev = mmrace_getfd(r->pid, r->msg.dev_fd, &r->pidfd);
+	r->notif = mmrace_getfd(r->pid, r->msg.notif_fd, NULL);
+	if (r->dev < 0 || r->notif < 0)
 		return 2;
+	return 0;
+}
+
+/*
+ * B busy (its sleeper in its start), the victim killed and reaped with
+ * process_mrelease(), which fails in the hlist walk; then B idle again.
+ */
+static void failed_reap(struct shape_run *r)
+{
+	struct mmrace_notif_ctl c;
+	int ret, i;
+
 	for (i = 0; i < 1000; i++) {
 		memset(&c, 0, sizeof(c));
 		c.b_busy = 1;
-		ioctl(notif, MMRACE_IOC_NOTIF_CTL, &c);
+		ioctl(r->notif, MMRACE_IOC_NOTIF_CTL, &c);
 		if (c.sleepers)
 			break;
 		usleep(1000);
 	}
-	kill(pid, SIGKILL);
+	kill(r->pid, SIGKILL);
 	usleep(100 * 1000);
-	ret = syscall(__NR_process_mrelease, pidfd, 0);
-	printf("%s: process_mrelease with B busy: %d (%s)\n", name, ret,
+	ret = syscall(__NR_process_mrelease, r->pidfd, 0);
+	printf("%s: process_mrelease with B busy: %d (%s)\n", r->name, ret,
 	       ret ? strerror(errno) : "ok");
 	memset(&c, 0, sizeof(c));
 	c.b_busy = 0;
-	ioctl(notif, MMRACE_IOC_NOTIF_CTL, &c);
-	printf("%s: A starts %llu ends %llu; B eagain %llu\n", name,
+	ioctl(r->notif, MMRACE_IOC_NOTIF_CTL, &c);
+	printf("%s: A starts %llu ends %llu; B eagain %llu\n", r->name,
 	       c.a_starts, c.a_ends, c.b_eagain);
+}
 
-	switch (sh) {
-	case FAULT:
-	case LATENT:
-		/*
-		 * A device fault now: latent's is the file's first submit,
-		 * which creates the device and inserts its interval (the
-		 * victim's sleeping thread still holds mm_users).
-		 */
-		if (submit_one(dev, msg.m))
-			printf("%s: submit: %s\n", name, strerror(errno));
-		hang = wait_queue(dev, HANG_MS) != 0;
-		printf("%s: device fault after the failed reap: %s\n", name,
-		       hang ? "still pending" : "completed");
-		break;
-	case REMOVE:
-	default:
-		/*
-		 * No fault: drop this process's copy of the device and let
-		 * the victim go; its exit closes the device, whose release
-		 * removes the interval notifier.
-		 */
-		close(dev);
-		dev = -1;
-		break;
-	}
-	/* Let the victim go (B's sleeper wakes); with a hang, it sticks. */
+/* Let the victim go: B's sleeper wakes (with a hang, the victim sticks). */
+static void victim_release(struct shape_run *r)
+{
+	struct mmrace_notif_ctl c;
+
 	memset(&c, 0, sizeof(c));
 	c.b_busy = MMRACE_NOTIF_KEEP;
 	c.wake = 1;
-	ioctl(notif, MMRACE_IOC_NOTIF_CTL, &c);
-	close(notif);
-	if (sh == REMOVE) {
-		hang = !waitpid_ms(pid, HANG_MS);
-		printf("%s: the victim's exit (the device's release) %s\n",
-		       name, hang ? "did not finish" : "finished");
-	} else if (!hang) {
-		waitpid(pid, NULL, 0);
-	}
-	printf("RESULT %s: %s\n", name, hang ? "HANG" : "ok");
+	ioctl(r->notif, MMRACE_IOC_NOTIF_CTL, &c);
+	close(r->notif);
+}
+
+/* One shape on a victim of its own: 0 ok, 1 hang, 2 set-up failed. */
+static int run_shape(const struct shape *sh)
+{
+	struct shape_run r;
+	bool hang;
+
+	if (victim_start(sh, &r))
+		return 2;
+	failed_reap(&r);
+	hang = sh->after_reap(&r);
+	victim_release(&r);
+	hang = sh->after_release(&r, hang);
+	printf("RESULT %s: %s\n", r.name, hang ? "HANG" : "ok");
 	fflush(stdout);
 	/* A stuck device stays open here: closing it would block too. */
 	return hang ? 1 : 0;
@@ -241,20 +305,20 @@ int main(int argc, char **argv)
 
 	/* Line by line: the guest may be torn down while this is stuck. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 1; i < argc || (argc == 1 && i <= 3); i++) {
+	for (i = 1; i < argc || (argc == 1 && i <= NR_SHAPES); i++) {
 		if (argc == 1) {
 			s = i - 1;
 		} else {
-			for (s = 0; s < 3; s++)
-				if (!strcmp(argv[i], shape_name[s]))
+			for (s = 0; s < NR_SHAPES; s++)
+				if (!strcmp(argv[i], shapes[s].name))
 					break;
-			if (s == 3) {
+			if (s == NR_SHAPES) {
 				fprintf(stderr, "itree_hang: no shape %s (fault, remove, latent)\n",
 					argv[i]);
 				return 2;
 			}
 		}
-		ret = run_shape(s);
+		ret = run_shape(&shapes[s]);
 		if (ret == 2)
 			return 2;
 		hangs += ret;

@@ -23,12 +23,40 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <linux/mmrace/p2_vmalock.h>
 
 #include "mmrace_lib.h"
 
 static int fd;
+
+/*
+ * What DESCRIBE does not tell, by pattern name: the baseline has no race
+ * window to widen (table and bench run it at window 0 only); bench adds
+ * P2's read lock alone (no writers), the refscale anchors, as a cell of
+ * its own for each variant and thread count.
+ */
+static const struct ctl_extra {
+	const char *pattern;
+	bool no_window;
+	const char *suffix;	/* bench: one more cell, named VARIANT:suffix, */
+	unsigned int arg;	/* with this argument set to 1 */
+} ctl_extras[] = {
+	{ .pattern = "baseline", .no_window = true },
+	{ .pattern = "p2_vmalock", .suffix = ":read_only",
+	  .arg = MMRACE_P2_ARG_READ_ONLY },
+};
+
+/* The extra of the pattern named @name (one with nothing extra if none). */
+static const struct ctl_extra *ctl_extra(const char *name)
+{
+	static const struct ctl_extra none;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ctl_extras); i++)
+		if (!strcmp(ctl_extras[i].pattern, name))
+			return &ctl_extras[i];
+	return &none;
+}
 
 static void die(const char *what)
 {
@@ -115,45 +143,6 @@ static void print_run(const struct mmrace_run *r)
 	}
 }
 
-static int parse_kv(struct mmrace_run *r, const char *kv)
-{
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-		{ "threads", offsetof(struct mmrace_run, threads) },
-		{ "duration_ms", offsetof(struct mmrace_run, duration_ms) },
-		{ "iterations", offsetof(struct mmrace_run, iterations) },
-		{ "window_ns", offsetof(struct mmrace_run, window_ns) },
-		{ "seed", offsetof(struct mmrace_run, seed) },
-		{ "flags", offsetof(struct mmrace_run, flags) },
-	};
-	const char *eq = strchr(kv, '=');
-	unsigned int i;
-	size_t klen;
-	char *end;
-	__u64 val;
-
-	if (!eq)
-		return -1;
-	klen = eq - kv;
-	val = strtoull(eq + 1, &end, 0);
-	if (*end || end == eq + 1)
-		return -1;
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strlen(keys[i].key) == klen && !strncmp(kv, keys[i].key, klen)) {
-			*(__u64 *)((char *)r + keys[i].off) = val;
-			return 0;
-		}
-	}
-	if (klen == 4 && !strncmp(kv, "arg", 3) && kv[3] >= '0' &&
-	    kv[3] < '0' + MMRACE_NR_ARGS) {
-		r->arg[kv[3] - '0'] = val;
-		return 0;
-	}
-	return -1;
-}
-
 static int cmd_run(int argc, char **argv)
 {
 	struct mmrace_run r;
@@ -164,7 +153,7 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	mmrace_run_init(&r, p, v);
 	for (i = 2; i < argc; i++) {
-		if (parse_kv(&r, argv[i])) {
+		if (mmrace_run_set_kv(&r, argv[i])) {
 			fprintf(stderr, "mmrace_ctl: bad argument %s\n", argv[i]);
 			return 2;
 		}
@@ -247,6 +236,7 @@ static int cmd_table(int argc, char **argv)
 {
 	struct table_opts o = { .duration_ms = 1000, .window_ns = 2000,
 				.runs = 1 };
+	const struct ctl_extra *x;
 	struct mmrace_describe d;
 	struct mmrace_info info;
 	__u64 p, v, w;
@@ -276,9 +266,9 @@ static int cmd_table(int argc, char **argv)
 			die("describe");
 		fprintf(stderr, "mmrace_ctl: pattern %llu/%llu: %s, %llu variants\n",
 			p + 1, info.nr_patterns, d.name, d.nr_variants);
-		/* The baseline has no race window to widen. */
+		x = ctl_extra(d.name);
 		for (v = 0; v < d.nr_variants; v++)
-			for (w = 0; w < (p == MMRACE_BASELINE ? 1 : 2); w++)
+			for (w = 0; w < (x->no_window ? 1 : 2); w++)
 				for (run = 0; run < o.runs; run++)
 					table_row(&o, p, v, w ? o.window_ns : 0,
 						  run);
@@ -374,7 +364,8 @@ static int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o = { .duration_ms = 300, .window_ns = 2000,
 				.runs = 5 };
-	__u64 ro[MMRACE_NR_ARGS] = { [MMRACE_P2_ARG_READ_ONLY] = 1 };
+	__u64 arg[MMRACE_NR_ARGS];
+	const struct ctl_extra *x;
 	struct mmrace_describe d;
 	struct mmrace_info info;
 	__u64 p, v, w;
@@ -416,9 +407,10 @@ static int cmd_bench(int argc, char **argv)
 		if (!bench_wanted(&o, d.name))
 			continue;
 		fprintf(stderr, "bench: %s\n", d.name);
+		x = ctl_extra(d.name);
 		for (v = 0; v < d.nr_variants; v++)
 			for (t = 0; t < o.nr_threads; t++) {
-				for (w = 0; w < (p == MMRACE_BASELINE ? 1 : 2); w++)
+				for (w = 0; w < (x->no_window ? 1 : 2); w++)
 					bench_cell(&o, p, v, "", o.threads[t],
 						   w ? o.window_ns : 0, NULL, 0);
 				/*
@@ -431,13 +423,14 @@ static int cmd_bench(int argc, char **argv)
 						   o.threads[t], 0, NULL,
 						   MMRACE_RUN_NO_BATCH);
 			}
-		if (p != MMRACE_P2_VMALOCK)
+		if (!x->suffix)
 			continue;
-		/* The read lock alone, for the refscale anchors. */
+		memset(arg, 0, sizeof(arg));
+		arg[x->arg] = 1;
 		for (v = 0; v < d.nr_variants; v++)
 			for (t = 0; t < o.nr_threads; t++)
-				bench_cell(&o, p, v, ":read_only", o.threads[t],
-					   0, ro, 0);
+				bench_cell(&o, p, v, x->suffix, o.threads[t],
+					   0, arg, 0);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,10 @@
 #include <linux/mmrace.h>
 
 #define MMRACE_DEBUGFS	"/sys/kernel/debug/mmrace"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /*
  * The module the collection ships, loaded by the program that needs it.
@@ -175,6 +180,43 @@ static inline int mmrace_open(void)
 	return open(MMRACE_DEV_PATH, O_RDWR | O_CLOEXEC);
 }
 
+#ifdef TH_LOG
+/*
+ * The set-up of a test's /dev/mmrace, for FIXTURE_SETUP() or a TEST()
+ * (kselftest_harness.h included before this file): open it into *@fd; the
+ * test skips when the module is not loaded (ENOENT, ENODEV) and fails on
+ * any other error. With @info or @min_cpus, read MMRACE_IOC_INFO (into
+ * *@info when given; a failure fails the test) and skip the test on fewer
+ * than @min_cpus online CPUs. Returns 0 to go on, -1 when the test was
+ * skipped: the caller returns at once. (A failed check never returns: the
+ * harness's ASSERT leaves the test.)
+ */
+static inline int mmrace_fixture_open(struct __test_metadata *_metadata,
+				      int *fd, struct mmrace_info *info,
+				      unsigned int min_cpus)
+{
+	struct mmrace_info own;
+	int err;
+
+	*fd = mmrace_open();
+	err = errno;
+	if (*fd < 0 && (err == ENOENT || err == ENODEV))
+		SKIP(return -1, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
+	ASSERT_LE(0, *fd)
+		TH_LOG("open %s: %s", MMRACE_DEV_PATH, strerror(err));
+	if (!info && !min_cpus)
+		return 0;
+	if (!info)
+		info = &own;
+	memset(info, 0, sizeof(*info));
+	ASSERT_EQ(0, ioctl(*fd, MMRACE_IOC_INFO, info));
+	if (info->online_cpus < min_cpus)
+		SKIP(return -1, "needs %u CPUs, has %llu", min_cpus,
+		     info->online_cpus);
+	return 0;
+}
+#endif
+
 /* Describe a pattern (variant and counter MMRACE_NONE), variant or counter. */
 static inline int mmrace_describe(int fd, __u64 pattern, __u64 variant,
 				  __u64 counter, struct mmrace_describe *d)
@@ -289,30 +331,43 @@ static inline unsigned long long mmrace_next_ms(unsigned long long want,
 }
 
 /*
+ * "name=value" for the counters of @r (@all: every one, else the non-zero
+ * ones), named through MMRACE_IOC_DESCRIBE, appended to @buf of @len bytes
+ * at @off; returns the new end (what fitted).
+ */
+static inline size_t mmrace_counters_fmt(int fd, const struct mmrace_run *r,
+					 int all, char *buf, size_t len,
+					 size_t off)
+{
+	struct mmrace_describe d;
+	__u64 c;
+
+	for (c = 0; c < r->nr_counters && c < MMRACE_MAX_COUNTERS; c++) {
+		int n;
+
+		if (!all && !r->counters[c])
+			continue;
+		if (mmrace_describe(fd, r->pattern, MMRACE_NONE, c, &d))
+			snprintf(d.name, sizeof(d.name), "c%llu", c);
+		n = snprintf(buf + off, len - off, "%s%s=%llu",
+			     off && buf[off - 1] != ' ' ? " " : "", d.name,
+			     r->counters[c]);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += n;
+	}
+	return off;
+}
+
+/*
  * "name=value" for every non-zero counter of @r, named through
  * MMRACE_IOC_DESCRIBE, into @buf of @len bytes; returns @buf.
  */
 static inline char *mmrace_counters_str(int fd, const struct mmrace_run *r,
 					char *buf, size_t len)
 {
-	struct mmrace_describe d;
-	size_t off = 0;
-	__u64 c;
-
 	buf[0] = 0;
-	for (c = 0; c < r->nr_counters && c < MMRACE_MAX_COUNTERS; c++) {
-		int n;
-
-		if (!r->counters[c])
-			continue;
-		if (mmrace_describe(fd, r->pattern, MMRACE_NONE, c, &d))
-			snprintf(d.name, sizeof(d.name), "c%llu", c);
-		n = snprintf(buf + off, len - off, "%s%s=%llu", off ? " " : "",
-			     d.name, r->counters[c]);
-		if (n < 0 || (size_t)n >= len - off)
-			break;
-		off += n;
-	}
+	mmrace_counters_fmt(fd, r, 0, buf, len, 0);
 	return buf;
 }
 
@@ -328,6 +383,110 @@ static inline const char *mmrace_variant_name(int fd, __u64 pattern,
 	else
 		snprintf(buf, len, "%s", d.name);
 	return buf;
+}
+
+/* Room for mmrace_run_str(): the longest pattern's line and more. */
+#define MMRACE_LOG_LEN	1024
+
+/*
+ * Run @r in one line, into @buf of @len bytes: "[@what: ]PATTERN VARIANT:
+ * threads ops ns/op violations first_us seed;" then every counter of the
+ * pattern by name, zeros too (a zero is what a check asserts), all named
+ * through MMRACE_IOC_DESCRIBE. Returns @buf.
+ */
+static inline char *mmrace_run_str(int fd, const char *what,
+				   const struct mmrace_run *r, char *buf,
+				   size_t len)
+{
+	char pname[MMRACE_NAME_LEN], vname[MMRACE_NAME_LEN], first[32];
+	struct mmrace_describe d;
+	int n;
+
+	if (mmrace_describe(fd, r->pattern, MMRACE_NONE, MMRACE_NONE, &d))
+		snprintf(pname, sizeof(pname), "p%llu", r->pattern);
+	else
+		snprintf(pname, sizeof(pname), "%s", d.name);
+	mmrace_variant_name(fd, r->pattern, r->variant, vname, sizeof(vname));
+	if (r->first_detect_ns == MMRACE_NONE)
+		snprintf(first, sizeof(first), "-");
+	else
+		snprintf(first, sizeof(first), "%.1f", r->first_detect_ns / 1e3);
+	n = snprintf(buf, len,
+		     "%s%s%s %s: threads=%llu ops=%llu ns/op=%.0f violations=%llu first_us=%s seed=%llu; ",
+		     what ? what : "", what ? ": " : "", pname, vname,
+		     r->threads, r->ops, mmrace_ns_per_op(r), r->violations,
+		     first, r->seed);
+	if (n >= 0 && (size_t)n < len)
+		mmrace_counters_fmt(fd, r, 1, buf, len, n);
+	return buf;
+}
+
+/*
+ * Log run @r of the running test through the harness's TH_LOG (a "#" line
+ * of the TAP output, with the caller's file and line): mmrace_run_str().
+ * For a test or a helper that has its _metadata.
+ */
+#define mmrace_log_run(fd, what, r) do {				\
+	char __mmrace_log[MMRACE_LOG_LEN];				\
+									\
+	TH_LOG("%s", mmrace_run_str(fd, what, r, __mmrace_log,		\
+				    sizeof(__mmrace_log)));		\
+} while (0)
+
+/*
+ * The "key=value" words of a run line: debugfs's run file takes them after
+ * the pattern and variant names (mod/debugfs.c), and so does mmrace_ctl
+ * run. One entry per key: the field of struct mmrace_run it sets.
+ */
+struct mmrace_run_key {
+	const char *key;
+	size_t off;
+};
+
+#define MMRACE_RUN_KEY(field)	{ #field, offsetof(struct mmrace_run, field) }
+#define MMRACE_ARG_KEY(k)	{ "arg" #k, offsetof(struct mmrace_run, arg[k]) }
+
+static const struct mmrace_run_key mmrace_run_keys[] = {
+	MMRACE_RUN_KEY(threads), MMRACE_RUN_KEY(duration_ms),
+	MMRACE_RUN_KEY(iterations), MMRACE_RUN_KEY(window_ns),
+	MMRACE_RUN_KEY(seed), MMRACE_RUN_KEY(flags),
+	MMRACE_ARG_KEY(0), MMRACE_ARG_KEY(1), MMRACE_ARG_KEY(2),
+	MMRACE_ARG_KEY(3), MMRACE_ARG_KEY(4), MMRACE_ARG_KEY(5),
+	MMRACE_ARG_KEY(6), MMRACE_ARG_KEY(7),
+};
+
+#define MMRACE_NR_RUN_KEYS	ARRAY_SIZE(mmrace_run_keys)
+_Static_assert(MMRACE_NR_RUN_KEYS == 6 + MMRACE_NR_ARGS,
+	       "one argK key per argument");
+
+/*
+ * Set the field of @r that "key=value" @kv names (the value as strtoull()
+ * with base 0 reads it: 10, 0xa, 012); 0, or -1 for an unknown key or a
+ * value that is no number.
+ */
+static inline int mmrace_run_set_kv(struct mmrace_run *r, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	unsigned int i;
+	size_t klen;
+	char *end;
+	__u64 val;
+
+	if (!eq)
+		return -1;
+	klen = eq - kv;
+	val = strtoull(eq + 1, &end, 0);
+	if (*end || end == eq + 1)
+		return -1;
+	for (i = 0; i < MMRACE_NR_RUN_KEYS; i++) {
+		const struct mmrace_run_key *k = &mmrace_run_keys[i];
+
+		if (strlen(k->key) == klen && !strncmp(kv, k->key, klen)) {
+			*(__u64 *)((char *)r + k->off) = val;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Write @val to the file @dir/@file (sysfs, debugfs); 0 or -errno. */

@@ -56,30 +56,6 @@ static __u64 p1_fixed_ops(int fd, __u64 variant, __u64 n)
 					    mmrace_budget(fd, n);
 }
 
-static const char *p1_name(int fd, __u64 variant)
-{
-	static struct mmrace_describe d;
-
-	if (mmrace_describe(fd, MMRACE_P1_LOCKEDVM, variant, MMRACE_NONE, &d))
-		return "?";
-	return d.name;
-}
-
-static void p1_log(struct __test_metadata *_metadata, int fd,
-		   const struct mmrace_run *r)
-{
-	TH_LOG("%s: threads=%llu ops=%llu ns/op=%.0f charged=%llu enomem=%llu false_enomem=%llu overshoot=%llu transient=%llu retries=%llu imbalance=%llu overlap=%llu seed=%llu",
-	       p1_name(fd, r->variant), r->threads, r->ops,
-	       mmrace_ns_per_op(r), r->counters[MMRACE_P1_C_CHARGED],
-	       r->counters[MMRACE_P1_C_ENOMEM],
-	       r->counters[MMRACE_P1_C_FALSE_ENOMEM],
-	       r->counters[MMRACE_P1_C_OVERSHOOT],
-	       r->counters[MMRACE_P1_C_TRANSIENT],
-	       r->counters[MMRACE_P1_C_RETRIES],
-	       r->counters[MMRACE_P1_C_IMBALANCE],
-	       r->counters[MMRACE_P1_C_OVERLAP], r->seed);
-}
-
 static int p1_set_memlock_pages(long pages)
 {
 	struct rlimit rl = {
@@ -97,16 +73,11 @@ FIXTURE(p1) {
 
 FIXTURE_SETUP(p1)
 {
-	struct mmrace_info info = { 0 };
+	struct mmrace_info info;
 
-	self->fd = mmrace_open();
-	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
-		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
-	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	if (mmrace_fixture_open(_metadata, &self->fd, &info, 2))
+		return;
 	self->ncpu = info.online_cpus;
-	if (self->ncpu < 2)
-		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
 	ASSERT_EQ(0, mmrace_drop_cap(CAP_IPC_LOCK));
 }
 
@@ -178,12 +149,12 @@ TEST_F_TIMEOUT(p1, add_unwind_false_enomem, 120)
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
 	TH_LOG("natural rate (window 0): %.1f false ENOMEM per million charges",
 	       1e6 * r.counters[MMRACE_P1_C_FALSE_ENOMEM] / r.ops);
-	p1_log(_metadata, self->fd, &r);
+	mmrace_log_run(self->fd, NULL, &r);
 
 	p1_model(&r, MMRACE_P1_ADD_UNWIND, MMRACE_P1_SHAPE_HEADROOM,
 		 P1_WINDOW_NS, P1_BROKEN_OPS);
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p1_log(_metadata, self->fd, &r);
+	mmrace_log_run(self->fd, NULL, &r);
 	EXPECT_LT(0, r.counters[MMRACE_P1_C_FALSE_ENOMEM])
 		TH_LOG("expected a false ENOMEM within %llu charges", P1_BROKEN_OPS);
 	EXPECT_NE(MMRACE_NONE, r.first_detect_ns);
@@ -199,7 +170,7 @@ TEST_F_TIMEOUT(p1, check_add_overshoots, 120)
 	p1_model(&r, MMRACE_P1_CHECK_ADD, MMRACE_P1_SHAPE_CONTENDED,
 		 P1_WINDOW_NS, P1_BROKEN_OPS);
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p1_log(_metadata, self->fd, &r);
+	mmrace_log_run(self->fd, NULL, &r);
 	EXPECT_LT(0, r.counters[MMRACE_P1_C_OVERSHOOT])
 		TH_LOG("expected an overshoot within %llu charges", P1_BROKEN_OPS);
 	EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
@@ -223,6 +194,7 @@ TEST_F_TIMEOUT(p1, check_add_overshoots, 120)
 TEST_F_TIMEOUT(p1, mixed_chargers, 120)
 {
 	__u64 hogs[] = { MMRACE_P1_ADD_UNWIND, MMRACE_P1_CMPXCHG };
+	char hog[MMRACE_NAME_LEN];
 	struct mmrace_run r;
 	unsigned int i;
 
@@ -231,8 +203,10 @@ TEST_F_TIMEOUT(p1, mixed_chargers, 120)
 			 P1_WINDOW_NS, P1_BROKEN_OPS);
 		r.arg[MMRACE_P1_ARG_HOG_VARIANT] = hogs[i] + 1;
 		ASSERT_EQ(0, p1_run_witnessed(self->fd, &r));
-		TH_LOG("cmpxchg smalls, %s hog:", p1_name(self->fd, hogs[i]));
-		p1_log(_metadata, self->fd, &r);
+		TH_LOG("cmpxchg smalls, %s hog:",
+		       mmrace_variant_name(self->fd, MMRACE_P1_LOCKEDVM, hogs[i],
+					   hog, sizeof(hog)));
+		mmrace_log_run(self->fd, NULL, &r);
 		EXPECT_EQ(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
 		EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
 		EXPECT_LT(0, r.counters[MMRACE_P1_C_OVERLAP]);
@@ -256,7 +230,7 @@ TEST_F_TIMEOUT(p1, precheck_add_narrows, 300)
 	p1_model(&r, MMRACE_P1_PRECHECK_ADD, MMRACE_P1_SHAPE_HEADROOM,
 		 P1_WINDOW_NS, P1_BROKEN_OPS);
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p1_log(_metadata, self->fd, &r);
+	mmrace_log_run(self->fd, NULL, &r);
 	EXPECT_EQ(0, r.violations);
 
 	/*
@@ -267,7 +241,7 @@ TEST_F_TIMEOUT(p1, precheck_add_narrows, 300)
 	p1_model(&r, MMRACE_P1_PRECHECK_ADD, MMRACE_P1_SHAPE_CONTENDED,
 		 P1_WINDOW_NS, P1_BROKEN_OPS);
 	ASSERT_EQ(0, p1_run_witnessed(self->fd, &r));
-	p1_log(_metadata, self->fd, &r);
+	mmrace_log_run(self->fd, NULL, &r);
 	EXPECT_EQ(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
 	EXPECT_LT(0, r.counters[MMRACE_P1_C_OVERLAP]);
 	EXPECT_LT(0, r.counters[MMRACE_P1_C_TRANSIENT]);
@@ -293,7 +267,7 @@ static void p1_never_overshoots(struct __test_metadata *_metadata, int fd,
 		/* Every variant here has the property asserted. */
 		r.iterations = p1_fixed_ops(fd, v, tmpl->iterations);
 		ASSERT_EQ(0, p1_run_witnessed(fd, &r));
-		p1_log(_metadata, fd, &r);
+		mmrace_log_run(fd, NULL, &r);
 		EXPECT_EQ(0, r.counters[MMRACE_P1_C_OVERSHOOT]);
 		EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
 		/* Charges overlapped: an overshoot was possible. */
@@ -310,7 +284,7 @@ static void p1_never_overshoots(struct __test_metadata *_metadata, int fd,
 	r.iterations = p1_fixed_ops(fd, r.variant, tmpl->iterations);
 	r.flags = MMRACE_RUN_STOP_ON_DETECT;
 	ASSERT_EQ(0, mmrace_run(fd, &r));
-	p1_log(_metadata, fd, &r);
+	mmrace_log_run(fd, NULL, &r);
 	EXPECT_LT(0, r.counters[MMRACE_P1_C_OVERSHOOT])
 		TH_LOG("negative control passed: check_add never overshot in %llu charges; %s cannot fail",
 		       r.ops, what);
@@ -386,7 +360,7 @@ TEST_F_TIMEOUT(p1, real_pinned_vm, 300)
 			     v == MMRACE_P1_CHECK_ADD ?
 			     mmrace_run(self->fd, &r) :
 			     p1_run_witnessed(self->fd, &r));
-		p1_log(_metadata, self->fd, &r);
+		mmrace_log_run(self->fd, NULL, &r);
 		EXPECT_EQ(0, r.counters[MMRACE_P1_C_BYPASS]);
 		EXPECT_EQ(P1_RLIMIT_PAGES, r.counters[MMRACE_P1_C_LIMIT]);
 		EXPECT_EQ(0, r.counters[MMRACE_P1_C_IMBALANCE]);
@@ -416,7 +390,7 @@ TEST_F_TIMEOUT(p1, real_locked_vm, 300)
 	r.duration_ms = 30000;
 	r.arg[MMRACE_P1_ARG_TARGET] = MMRACE_P1_TARGET_LOCKED_VM;
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p1_log(_metadata, self->fd, &r);
+	mmrace_log_run(self->fd, NULL, &r);
 	EXPECT_LT(0, r.counters[MMRACE_P1_C_CHARGED]);
 	EXPECT_LT(0, r.counters[MMRACE_P1_C_ENOMEM]); /* the hog's */
 	EXPECT_EQ(0, r.violations);
@@ -484,7 +458,7 @@ TEST_F_TIMEOUT(p1, real_rlimit_changes_mid_run, 300)
 			  p1_run_witnessed(self->fd, &r));
 		f.stop = 1;
 		pthread_join(th, NULL);
-		p1_log(_metadata, self->fd, &r);
+		mmrace_log_run(self->fd, NULL, &r);
 		TH_LOG("rlimit flips=%ld stale_limit=%llu", f.flips,
 		       r.counters[MMRACE_P1_C_STALE_LIMIT]);
 		EXPECT_LT(0, f.flips);

@@ -32,23 +32,6 @@
 
 #define P3_RUN_MS		2000
 
-static void p3_log(struct __test_metadata *_metadata, const char *what,
-		   const struct mmrace_run *r)
-{
-	const __u64 *c = r->counters;
-
-	TH_LOG("%s: thr=%llu invalidations=%llu nonblock=%llu eagain=%llu starts=%llu ends=%llu missing_end=%llu end_without_start=%llu count_leak=%llu registers=%llu unregisters=%llu b_held=%llu undone=%llu ns/op=%.0f first_us=%.1f seed=%llu",
-	       what, r->threads, c[MMRACE_P3_C_INVALIDATIONS],
-	       c[MMRACE_P3_C_NONBLOCK], c[MMRACE_P3_C_EAGAIN],
-	       c[MMRACE_P3_C_STARTS], c[MMRACE_P3_C_ENDS],
-	       c[MMRACE_P3_C_MISSING_END], c[MMRACE_P3_C_END_WITHOUT_START],
-	       c[MMRACE_P3_C_COUNT_LEAK], c[MMRACE_P3_C_REGISTERS],
-	       c[MMRACE_P3_C_UNREGISTERS], c[MMRACE_P3_C_B_HELD],
-	       c[MMRACE_P3_C_UNDONE], mmrace_ns_per_op(r),
-	       r->first_detect_ns == MMRACE_NONE ? -1.0 :
-	       r->first_detect_ns / 1e3, r->seed);
-}
-
 FIXTURE(p3) {
 	int fd;
 	int ncpu;
@@ -56,16 +39,11 @@ FIXTURE(p3) {
 
 FIXTURE_SETUP(p3)
 {
-	struct mmrace_info info = { 0 };
+	struct mmrace_info info;
 
-	self->fd = mmrace_open();
-	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
-		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	if (mmrace_fixture_open(_metadata, &self->fd, &info, 2))
+		return;
 	self->ncpu = info.online_cpus;
-	if (self->ncpu < 2)
-		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
 }
 
 FIXTURE_TEARDOWN(p3)
@@ -88,7 +66,7 @@ TEST_F_TIMEOUT(p3, skip_end_imbalance, 120)
 
 	p3_init(&r, MMRACE_P3_SKIP_END, P3_RUN_MS);
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p3_log(_metadata, "skip_end", &r);
+	mmrace_log_run(self->fd, NULL, &r);
 	EXPECT_LT(0, r.counters[MMRACE_P3_C_EAGAIN]);
 	EXPECT_LT(0, r.counters[MMRACE_P3_C_MISSING_END]);
 	EXPECT_LT(0, r.counters[MMRACE_P3_C_COUNT_LEAK]);

@@ -51,21 +51,21 @@
 
 static long page_size;
 
-static void p4_log(struct __test_metadata *_metadata, const char *what,
-		   const struct mmrace_run *r)
+/*
+ * The run's line (mmrace_log_run()), then what a litmus run reads from
+ * it: the forbidden outcome per million iterations, and one iteration's
+ * cost (a pair's two operations).
+ */
+static void p4_log(struct __test_metadata *_metadata, int fd,
+		   const char *what, const struct mmrace_run *r)
 {
-	const __u64 *c = r->counters;
+	__u64 iters = r->counters[MMRACE_P4_C_ITERATIONS];
 
-	TH_LOG("%s: pairs=%llu iterations=%llu neither=%llu pin_backoff=%llu fork_copy=%llu both=%llu half_pinned=%llu (%.1f per million) ns/iter=%.0f seed=%llu",
-	       what, c[MMRACE_P4_C_PAIRS], c[MMRACE_P4_C_ITERATIONS],
-	       c[MMRACE_P4_C_NEITHER], c[MMRACE_P4_C_PIN_BACKOFF],
-	       c[MMRACE_P4_C_FORK_COPY], c[MMRACE_P4_C_BOTH],
-	       c[MMRACE_P4_C_HALF_PINNED],
-	       c[MMRACE_P4_C_ITERATIONS] ?
-	       1e6 * c[MMRACE_P4_C_NEITHER] / c[MMRACE_P4_C_ITERATIONS] : 0,
-	       c[MMRACE_P4_C_ITERATIONS] ?
-	       (double)r->elapsed_ns / c[MMRACE_P4_C_ITERATIONS] * 2 /
-	       r->threads : 0, r->seed);
+	mmrace_log_run(fd, what, r);
+	TH_LOG("%s: %.1f neither per million iterations, ns/iter=%.0f",
+	       what ? what : "run",
+	       iters ? 1e6 * r->counters[MMRACE_P4_C_NEITHER] / iters : 0,
+	       iters ? (double)r->elapsed_ns / iters * 2 / r->threads : 0);
 }
 
 FIXTURE(p4) {
@@ -75,14 +75,11 @@ FIXTURE(p4) {
 
 FIXTURE_SETUP(p4)
 {
-	struct mmrace_info info = { 0 };
+	struct mmrace_info info;
 
 	page_size = sysconf(_SC_PAGESIZE);
-	self->fd = mmrace_open();
-	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
-		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	if (mmrace_fixture_open(_metadata, &self->fd, &info, 0))
+		return;
 	self->ncpu = info.online_cpus;
 }
 
@@ -147,7 +144,7 @@ TEST_F_TIMEOUT(p4, atomic_nomb_on_this_cpu, 300)
 	ASSERT_EQ(0, p4_litmus(self->fd, MMRACE_P4_ATOMIC_NOMB,
 			       mmrace_budget_hundredth(self->fd,
 						       P4_FIXED_ITERS), &r));
-	p4_log(_metadata, "atomic_nomb", &r);
+	p4_log(_metadata, self->fd, NULL, &r);
 	p4_check_histogram(_metadata, &r);
 	TH_LOG("atomic_nomb: Positive: %llu, Negative: %llu, Observation %s",
 	       r.counters[MMRACE_P4_C_NEITHER],
@@ -187,7 +184,7 @@ TEST_F_TIMEOUT(p4, once_shows_store_buffering, 300)
 		neither += r.counters[MMRACE_P4_C_NEITHER];
 		both += r.counters[MMRACE_P4_C_BOTH];
 	}
-	p4_log(_metadata, "once (last run)", &r);
+	p4_log(_metadata, self->fd, "last run", &r);
 	TH_LOG("once: Positive: %llu, Negative: %llu, Observation %s; %.1f per million, both=%llu",
 	       neither, iters - neither, neither ? "Sometimes" : "Never",
 	       iters ? 1e6 * neither / iters : 0, both);
@@ -317,96 +314,102 @@ static int page_info(int fd, void *addr, struct mmrace_page_info *pi)
 	return ioctl(fd, MMRACE_IOC_PAGE_INFO, pi) ? -errno : 0;
 }
 
-enum p4_mem { P4_ANON, P4_THP, P4_SHARED };
+/*
+ * The memory a pin_fork test pins: how it is mapped, where the word is,
+ * and what fork does to it. Each map function returns the memory and its
+ * size to unmap in *len, or NULL and the SKIP reason in *why.
+ */
+struct p4_mem {
+	const char *desc;
+	char *(*map)(size_t *len, const char **why);
+	long word_page;	/* the word's page: inside the THP, not its head */
+	bool thp;	/* a THP must be behind the word (else SKIP) */
+	bool shared;	/* fork shares the page: the child's writes show */
+};
 
-/* Map one kind of memory; *len is the size to unmap. NULL: SKIP reason. */
-static char *p4_map(enum p4_mem kind, size_t *len, const char **why)
+/* @len bytes of @flags memory, written; NULL if mmap failed. */
+static char *p4_map_small(size_t len, int flags)
 {
-	char *p, *a;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
 
-	switch (kind) {
-	case P4_ANON:
-		*len = 4 * page_size;
-		p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		break;
-	case P4_SHARED:
-		*len = 4 * page_size;
-		p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		break;
-	case P4_THP:
-		*len = 2 * P4_THP_SIZE;
-		a = mmap(NULL, *len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (a == MAP_FAILED)
-			return NULL;
-		p = (char *)(((uintptr_t)a + P4_THP_SIZE - 1) &
-			     ~(P4_THP_SIZE - 1));
-		if (madvise(p, P4_THP_SIZE, MADV_HUGEPAGE)) {
-			*why = "MADV_HUGEPAGE refused: no THP in this kernel";
-			munmap(a, *len);
-			return NULL;
-		}
-		/* Keep only the aligned 2 MiB. */
-		if (p != a)
-			munmap(a, p - a);
-		munmap(p + P4_THP_SIZE, P4_THP_SIZE - (p - a));
-		*len = P4_THP_SIZE;
-		memset(p, 0x5a, P4_THP_SIZE);
-		return p;
-	default:
-		return NULL;
-	}
 	if (p == MAP_FAILED)
 		return NULL;
-	memset(p, 0x5a, *len);
+	memset(p, 0x5a, len);
 	return p;
 }
 
-/*
- * Pin a page, fork P4_FORKS times with the pin held, and check after each
- * fork that the pinned page is still this process's page. For private
- * memory the child must see its pre-fork copy and its writes must stay its
- * own; for shared memory the child shares the page and its writes show.
- */
-static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
-			enum p4_mem kind)
+static char *p4_map_anon(size_t *len, const char **why)
 {
-	struct mmrace_page_info before, pinned, after;
-	const char *why = "mmap failed";
-	__u64 id = 0, pfn = 0, v;
-	long vmpin0, vmpin1;
-	size_t len;
-	int i, lost = 0, forks = mmrace_budget(fd, P4_FORKS);
-	char *mem = p4_map(kind, &len, &why);
-	volatile __u64 *word;
+	*len = 4 * page_size;
+	return p4_map_small(*len, MAP_PRIVATE | MAP_ANONYMOUS);
+}
 
-	if (!mem)
-		SKIP(return, "%s", why);
-	/* A word in the middle of the mapping: inside the THP, not its head. */
-	word = (volatile __u64 *)(mem + (kind == P4_THP ? 5 * page_size :
-					 page_size) + 64);
-	ASSERT_EQ(0, page_info(fd, (void *)word, &before));
-	if (kind == P4_THP && before.order == 0) {
-		munmap(mem, len);
-		SKIP(return, "no THP behind MADV_HUGEPAGE memory (THP disabled or none free)");
+static char *p4_map_shared(size_t *len, const char **why)
+{
+	*len = 4 * page_size;
+	return p4_map_small(*len, MAP_SHARED | MAP_ANONYMOUS);
+}
+
+/* One aligned 2 MiB of private memory with MADV_HUGEPAGE. */
+static char *p4_map_thp(size_t *len, const char **why)
+{
+	char *p, *a;
+
+	*len = 2 * P4_THP_SIZE;
+	a = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)a + P4_THP_SIZE - 1) & ~(P4_THP_SIZE - 1));
+	if (madvise(p, P4_THP_SIZE, MADV_HUGEPAGE)) {
+		*why = "MADV_HUGEPAGE refused: no THP in this kernel";
+		munmap(a, *len);
+		return NULL;
 	}
-	TH_LOG("before: pfn=%#llx refcount=%llu order=%llu pinned=%llu has_pinned=%llu",
-	       before.pfn, before.refcount, before.order, before.maybe_pinned,
-	       before.mm_has_pinned);
-	vmpin0 = mmrace_status_kb("VmPin");
+	/* Keep only the aligned 2 MiB. */
+	if (p != a)
+		munmap(a, p - a);
+	munmap(p + P4_THP_SIZE, P4_THP_SIZE - (p - a));
+	*len = P4_THP_SIZE;
+	memset(p, 0x5a, P4_THP_SIZE);
+	return p;
+}
 
-	ASSERT_EQ(0, pin(fd, (void *)((uintptr_t)word & ~(page_size - 1)), 1,
-			 MMRACE_PIN_WRITE | MMRACE_PIN_LONGTERM, &id));
-	vmpin1 = mmrace_status_kb("VmPin");
-	ASSERT_EQ(0, page_info(fd, (void *)word, &pinned));
-	TH_LOG("pinned: pfn=%#llx refcount=%llu pinned=%llu has_pinned=%llu VmPin %ld -> %ld kB",
-	       pinned.pfn, pinned.refcount, pinned.maybe_pinned,
-	       pinned.mm_has_pinned, vmpin0, vmpin1);
-	EXPECT_EQ(1, pinned.maybe_pinned);
-	EXPECT_EQ(1, pinned.mm_has_pinned);
-	EXPECT_EQ(vmpin0 + page_size / 1024, vmpin1);
+enum { P4_ANON, P4_THP, P4_SHARED };
+
+static const struct p4_mem p4_mems[] = {
+	[P4_ANON] = { .desc = "private anonymous", .map = p4_map_anon,
+		      .word_page = 1 },
+	[P4_THP] = { .desc = "private THP", .map = p4_map_thp,
+		     .word_page = 5, .thp = true },
+	[P4_SHARED] = { .desc = "shared anonymous", .map = p4_map_shared,
+			.word_page = 1, .shared = true },
+};
+
+/* A word of pinned memory, and what the steps saw of its page. */
+struct p4_pinned {
+	const struct p4_mem *mem;
+	volatile __u64 *word;
+	__u64 id;
+	long vmpin0;
+	struct mmrace_page_info pinned;	/* with the pin just taken */
+	struct mmrace_page_info after;	/* after the unpin */
+};
+
+/*
+ * Fork with the pin held, mmrace_budget(P4_FORKS) times, and check after
+ * each fork that the pinned page is still this process's page: the device
+ * and the process see each other's writes. For private memory the child
+ * sees its pre-fork copy and its writes stay its own; for shared memory
+ * the child shares the page and its writes show.
+ */
+static void p4_forks_keep_pin(struct __test_metadata *_metadata, int fd,
+			      struct p4_pinned *p)
+{
+	int i, lost = 0, forks = mmrace_budget(fd, P4_FORKS);
+	volatile __u64 *word = p->word;
+	struct mmrace_page_info now;
+	__u64 pfn = 0, v;
 
 	for (i = 0; i < forks; i++) {
 		__u64 token = 0x7000000000000000ULL + i;
@@ -416,7 +419,7 @@ static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
 
 		/* The device writes, the process reads. */
 		v = token;
-		ASSERT_EQ(0, pin_rw(fd, id, off, 1, &v, &pfn));
+		ASSERT_EQ(0, pin_rw(fd, p->id, off, 1, &v, &pfn));
 		if (*word != token)
 			lost++;
 		pid = fork();
@@ -431,8 +434,8 @@ static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		/* What the device sees: ours, or the child's when shared. */
-		ASSERT_EQ(0, pin_rw(fd, id, off, 0, &v, NULL));
-		if (kind == P4_SHARED) {
+		ASSERT_EQ(0, pin_rw(fd, p->id, off, 0, &v, NULL));
+		if (p->mem->shared) {
 			if (v != 0xc41dULL || *word != 0xc41dULL)
 				lost++;
 		} else if (v != token) {
@@ -440,74 +443,143 @@ static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
 		}
 		/* The process writes, the device reads. */
 		*word = token ^ 0xffff;
-		ASSERT_EQ(0, pin_rw(fd, id, off, 0, &v, &pfn));
+		ASSERT_EQ(0, pin_rw(fd, p->id, off, 0, &v, &pfn));
 		if (v != (token ^ 0xffff))
 			lost++;
-		ASSERT_EQ(0, page_info(fd, (void *)word, &after));
-		if (after.pfn != pfn)
+		ASSERT_EQ(0, page_info(fd, (void *)word, &now));
+		if (now.pfn != pfn)
 			lost++;
 	}
 	TH_LOG("%d forks with a pin held: %d lost pins", forks, lost);
 	EXPECT_EQ(0, lost);
+}
 
-	ASSERT_EQ(0, unpin(fd, id));
-	ASSERT_EQ(0, page_info(fd, (void *)word, &after));
-	EXPECT_EQ(0, after.maybe_pinned);
+/* The unpin takes the pin, its references and its VmPin back. */
+static void p4_unpin_drops_pin(struct __test_metadata *_metadata, int fd,
+			       struct p4_pinned *p)
+{
+	ASSERT_EQ(0, unpin(fd, p->id));
+	ASSERT_EQ(0, page_info(fd, (void *)p->word, &p->after));
+	EXPECT_EQ(0, p->after.maybe_pinned);
 	/*
 	 * A small folio's pin adds GUP_PIN_COUNTING_BIAS (1024) references,
 	 * and unpin takes them back; the other references come and go (LRU
 	 * batches, a fork splitting a THP into PTEs), so only the bias is
 	 * checked.
 	 */
-	if (kind != P4_THP) {
-		EXPECT_LE(P4_PIN_BIAS, pinned.refcount);
-		EXPECT_GT(P4_PIN_BIAS, after.refcount);
+	if (!p->mem->thp) {
+		EXPECT_LE(P4_PIN_BIAS, p->pinned.refcount);
+		EXPECT_GT(P4_PIN_BIAS, p->after.refcount);
 	}
-	TH_LOG("unpinned: refcount=%llu order=%llu", after.refcount,
-	       after.order);
-	EXPECT_EQ(vmpin0, mmrace_status_kb("VmPin"));
+	TH_LOG("unpinned: refcount=%llu order=%llu", p->after.refcount,
+	       p->after.order);
+	EXPECT_EQ(p->vmpin0, mmrace_status_kb("VmPin"));
+}
 
-	/* Unpinned private memory is COW-shared again by fork. */
-	if (kind != P4_SHARED) {
-		int status;
-		pid_t pid;
+/* Unpinned private memory is COW-shared again by fork. */
+static void p4_fork_shares_again(struct __test_metadata *_metadata, int fd,
+				 struct p4_pinned *p)
+{
+	volatile __u64 *word = p->word;
+	int status;
+	pid_t pid;
 
-		*word = 1234;
-		pid = fork();
-		ASSERT_LE(0, pid);
-		if (pid == 0) {
-			struct mmrace_page_info c;
-			int cfd = mmrace_open();
+	*word = 1234;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mmrace_page_info c;
+		int cfd = mmrace_open();
 
-			/* Before the child writes, it maps the parent's page. */
-			if (cfd < 0 || page_info(cfd, (void *)word, &c))
-				_exit(2);
-			if (c.pfn != after.pfn)
-				_exit(3);
-			*word = 4321;
-			_exit(0);
-		}
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			TH_LOG("child status %#x", status);
-		EXPECT_EQ(1234, *word);
+		/* Before the child writes, it maps the parent's page. */
+		if (cfd < 0 || page_info(cfd, (void *)word, &c))
+			_exit(2);
+		if (c.pfn != p->after.pfn)
+			_exit(3);
+		*word = 4321;
+		_exit(0);
 	}
-	munmap(mem, len);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	EXPECT_EQ(1234, *word);
+}
+
+/* What a pin_fork test does with its pinned word, in this order. */
+static const struct p4_pin_step {
+	const char *desc;
+	void (*fn)(struct __test_metadata *_metadata, int fd,
+		   struct p4_pinned *p);
+	bool private_only;	/* not for shared memory */
+} p4_pin_steps[] = {
+	{ "forks keep the pin", p4_forks_keep_pin },
+	{ "the unpin drops it", p4_unpin_drops_pin },
+	{ "fork shares the unpinned page again", p4_fork_shares_again,
+	  .private_only = true },
+};
+
+/*
+ * Pin a word of @mem's memory (the page's state before and with the pin
+ * logged and checked), then run every step of p4_pin_steps on it.
+ */
+static void p4_pin_fork(struct __test_metadata *_metadata, int fd,
+			const struct p4_mem *mem)
+{
+	struct p4_pinned p = { .mem = mem };
+	struct mmrace_page_info before;
+	const char *why = "mmap failed";
+	unsigned int i;
+	long vmpin1;
+	size_t len;
+	char *m = mem->map(&len, &why);
+
+	if (!m)
+		SKIP(return, "%s", why);
+	/* A word in the middle of the mapping: inside the THP, not its head. */
+	p.word = (volatile __u64 *)(m + mem->word_page * page_size + 64);
+	ASSERT_EQ(0, page_info(fd, (void *)p.word, &before));
+	if (mem->thp && before.order == 0) {
+		munmap(m, len);
+		SKIP(return, "no THP behind MADV_HUGEPAGE memory (THP disabled or none free)");
+	}
+	TH_LOG("%s: before: pfn=%#llx refcount=%llu order=%llu pinned=%llu has_pinned=%llu",
+	       mem->desc, before.pfn, before.refcount, before.order,
+	       before.maybe_pinned, before.mm_has_pinned);
+	p.vmpin0 = mmrace_status_kb("VmPin");
+
+	ASSERT_EQ(0, pin(fd, (void *)((uintptr_t)p.word & ~(page_size - 1)),
+			 1, MMRACE_PIN_WRITE | MMRACE_PIN_LONGTERM, &p.id));
+	vmpin1 = mmrace_status_kb("VmPin");
+	ASSERT_EQ(0, page_info(fd, (void *)p.word, &p.pinned));
+	TH_LOG("pinned: pfn=%#llx refcount=%llu pinned=%llu has_pinned=%llu VmPin %ld -> %ld kB",
+	       p.pinned.pfn, p.pinned.refcount, p.pinned.maybe_pinned,
+	       p.pinned.mm_has_pinned, p.vmpin0, vmpin1);
+	EXPECT_EQ(1, p.pinned.maybe_pinned);
+	EXPECT_EQ(1, p.pinned.mm_has_pinned);
+	EXPECT_EQ(p.vmpin0 + page_size / 1024, vmpin1);
+
+	for (i = 0; i < ARRAY_SIZE(p4_pin_steps); i++) {
+		if (p4_pin_steps[i].private_only && mem->shared)
+			continue;
+		TH_LOG("%s: %s", mem->desc, p4_pin_steps[i].desc);
+		p4_pin_steps[i].fn(_metadata, fd, &p);
+	}
+	munmap(m, len);
 }
 
 TEST_F_TIMEOUT(p4, pin_fork_anon, 120)
 {
-	p4_pin_fork(_metadata, self->fd, P4_ANON);
+	p4_pin_fork(_metadata, self->fd, &p4_mems[P4_ANON]);
 }
 
 TEST_F_TIMEOUT(p4, pin_fork_thp, 120)
 {
-	p4_pin_fork(_metadata, self->fd, P4_THP);
+	p4_pin_fork(_metadata, self->fd, &p4_mems[P4_THP]);
 }
 
 TEST_F_TIMEOUT(p4, pin_fork_shared, 120)
 {
-	p4_pin_fork(_metadata, self->fd, P4_SHARED);
+	p4_pin_fork(_metadata, self->fd, &p4_mems[P4_SHARED]);
 }
 
 struct p4_forker {
