@@ -12,7 +12,7 @@
 
 #include "mmrace_compat.h"
 
-/* P1's and P3's helpers are mmrace.ko's, exported to KUnit modules only. */
+/* The helpers tested are mmrace.ko's, exported to KUnit modules only. */
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 MODULE_LICENSE("GPL");

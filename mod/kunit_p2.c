@@ -2,11 +2,12 @@
 /*
  * KUnit suite of P2's reference-count lock states: the limited increment
  * that leaves room for the writer bit and the writer's "only me and the
- * attach reference" test, on a bare object (no cache, no threads).
+ * attach reference" test, on a bare object (no cache, no threads). The
+ * helpers are mmrace.ko's, exported to this module on a KUnit kernel.
  */
-#include "p2_vmalock.c"
-
 #include <kunit/test.h>
+
+#include "p2_vmalock.h"
 
 static void p2_kunit_inc_limited(struct kunit *test)
 {

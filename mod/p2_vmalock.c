@@ -24,6 +24,13 @@
  * of the object's state, generation numbers. Its real lockdep annotations
  * stay balanced, and objects are only ever freed by their writer, so the
  * model's counts may go wrong but the kernel's memory never does.
+ *
+ * The writer_* variants model another race on the same lock: a writer
+ * holding only mmap_write_lock() changes a field faults read under the
+ * VMA lock (vma->anon_vma: fork before fb49c455323f, dup_anon_vma()
+ * before d8ab9f7b644a). The field is a token in the object, the fix is
+ * vma_start_write() first, and a reader that reads it twice sees it
+ * change only without that fix.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,14 +43,8 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
-#include <uapi/linux/mmrace/p2_vmalock.h>
+#include "p2_vmalock.h"
 
-#include "mmrace.h"
-
-#define P2_LOCK_OFFSET		0x40000000
-/* Merged: readers may reach OFFSET - 1. v6: OFFSET - 2. */
-#define P2_REF_LIMIT		(P2_LOCK_OFFSET - 1)
-#define P2_REF_LIMIT_V6		(P2_LOCK_OFFSET - 2)
 #define P2_DEFAULT_OBJECTS	4
 #define P2_MAX_OBJECTS		4096
 #define P2_DEFAULT_DETACH_PCT	50
@@ -55,22 +56,6 @@
 /* The writer's view of an object (shadow state). */
 enum p2_shadow { P2_SH_FREE, P2_SH_ATTACHED, P2_SH_WLOCKED };
 
-struct p2_obj {
-	atomic_t refcnt;		/* refcnt variants */
-	unsigned int lock_seq;		/* == mm_lock_seq: write-locked */
-	bool detached;			/* rwsem variant */
-	struct rw_semaphore sem;	/* rwsem variant */
-	unsigned long key;		/* the slot it is attached at */
-	u64 gen;			/* life number, new at every allocation */
-	atomic_t sh_state;		/* enum p2_shadow */
-	atomic_t sh_readers;		/* readers inside (shadow) */
-	struct kmem_cache *cache;
-	struct rcu_head rcu;
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-	struct lockdep_map dep_map;
-#endif
-};
-
 struct p2_state {
 	struct kmem_cache *cache;
 	struct xarray xa;
@@ -80,6 +65,7 @@ struct p2_state {
 	unsigned int nr_objs;
 	unsigned int nr_writers;
 	unsigned int detach_pct;
+	unsigned int private_obj;	/* 1: the field writer's own object */
 	atomic64_t gen;
 	atomic_t live_readers;		/* reader threads not yet done */
 };
@@ -109,10 +95,18 @@ static bool p2_refcnt(const struct mmrace_ctx *ctx)
 	return !p2_rwsem(ctx);
 }
 
-static bool p2_writer_only(int cnt)
+/**
+ * p2_writer_only() - whether a reference count holds the writer alone
+ * @cnt: &p2_obj.refcnt's value
+ *
+ * Return: true for the writer bit with the attach reference or without
+ * it (detached under the writer), false while a reader holds one.
+ */
+VISIBLE_IF_KUNIT bool p2_writer_only(int cnt)
 {
 	return (cnt & P2_LOCK_OFFSET) && cnt <= P2_LOCK_OFFSET + 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(p2_writer_only);
 
 static void p2_obj_ctor(void *p)
 {
@@ -121,6 +115,8 @@ static void p2_obj_ctor(void *p)
 	atomic_set(&obj->refcnt, 0);
 	atomic_set(&obj->sh_state, P2_SH_FREE);
 	atomic_set(&obj->sh_readers, 0);
+	/* Once per slab object: only the writer_* variants change it. */
+	obj->anon_vma = 0;
 	init_rwsem(&obj->sem);
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lockdep_init_map(&obj->dep_map, "mmrace_vma_lock", &p2_lock_key, 0);
@@ -210,8 +206,18 @@ static void p2_unlock_rwsem(struct mmrace_thread *t, struct p2_read *r)
 	p2_shadow_release(r);
 }
 
-/* Increment unless zero or above @limit; *old gets the value seen. */
-static bool p2_inc_not_zero_limited(struct p2_obj *obj, int limit, int *old)
+/**
+ * p2_inc_not_zero_limited() - a reader's reference, unless detached or full
+ * @obj: the object
+ * @limit: the highest count a reader may make (P2_REF_LIMIT, or v6's
+ *	P2_REF_LIMIT_V6): above it the writer bit is set or would be
+ * @old: out: the count seen
+ *
+ * Return: true when the count was raised (acquire), false when it was
+ * zero or the increment would pass @limit.
+ */
+VISIBLE_IF_KUNIT bool p2_inc_not_zero_limited(struct p2_obj *obj, int limit,
+					      int *old)
 {
 	int cnt = atomic_read(&obj->refcnt);
 
@@ -222,6 +228,7 @@ static bool p2_inc_not_zero_limited(struct p2_obj *obj, int limit, int *old)
 	} while (!atomic_try_cmpxchg_acquire(&obj->refcnt, &cnt, cnt + 1));
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(p2_inc_not_zero_limited);
 
 static bool p2_locked_now(struct p2_state *st, struct p2_obj *obj)
 {
@@ -303,22 +310,25 @@ static int p2_trylock_fixed(struct mmrace_thread *t, struct p2_read *r)
 }
 
 /**
- * struct p2_ops - one variant's read side
+ * struct p2_ops - one variant's protocol, in p2_ops[] by variant
  * @trylock: take the read lock on @r->obj: 0, or the counter
  *	(MMRACE_P2_C_READ_*) saying why not
  * @unlock: drop what @trylock took
+ * @detach: mark @obj detached, write-locked and erased by the writer,
+ *	before it is freed
+ * @write_field: NULL, or change @obj's anon_vma under the model's
+ *	mmap_write_lock, the writer's whole cycle (writer_* variants: no
+ *	detach); the reader then reads the field twice
  */
 struct p2_ops {
 	int (*trylock)(struct mmrace_thread *t, struct p2_read *r);
 	void (*unlock)(struct mmrace_thread *t, struct p2_read *r);
+	void (*detach)(struct mmrace_thread *t, struct p2_obj *obj);
+	void (*write_field)(struct mmrace_thread *t, struct p2_obj *obj);
 };
 
-static const struct p2_ops p2_ops[MMRACE_P2_NR_VARIANTS] = {
-	[MMRACE_P2_RWSEM] = { p2_trylock_rwsem, p2_unlock_rwsem },
-	[MMRACE_P2_REFCNT_BROKEN] = { p2_trylock_v6, p2_put_v6 },
-	[MMRACE_P2_REFCNT_FIXED] = { p2_trylock_fixed, p2_put_fixed },
-	[MMRACE_P2_RWSEM_NOCHECK] = { p2_trylock_rwsem, p2_unlock_rwsem },
-};
+/* Defined below the writers' functions it names. */
+static const struct p2_ops p2_ops[MMRACE_P2_NR_VARIANTS];
 
 static void p2_read_unlock(struct mmrace_thread *t, struct p2_read *r)
 {
@@ -347,7 +357,9 @@ static int p2_reader_op(struct mmrace_thread *t)
 {
 	struct p2_state *st = t->ctx->priv;
 	unsigned long slot = prandom_u32_state(&t->rnd) % st->nr_objs;
+	bool field = p2_ops[t->ctx->variant].write_field;
 	struct p2_read r = { };
+	u64 anon = 0;
 	int why;
 
 	rcu_read_lock();
@@ -376,7 +388,17 @@ static int p2_reader_op(struct mmrace_thread *t)
 	if (atomic_read(&r.obj->sh_state) != P2_SH_ATTACHED ||
 	    READ_ONCE(r.obj->key) != slot)
 		mmrace_violation(t, MMRACE_P2_C_OVERLAP, 1);
+	/*
+	 * writer_*: check, then use (a fault's anon_vma_prepare(), or fork's
+	 * copy deciding on it): the VMA lock must keep the field still
+	 * between the two reads. Marked reads: the unlocked writer's store
+	 * races with them by design.
+	 */
+	if (field)
+		anon = READ_ONCE(r.obj->anon_vma);
 	mmrace_window(t);
+	if (field && READ_ONCE(r.obj->anon_vma) != anon)
+		mmrace_violation(t, MMRACE_P2_C_FIELD_CHANGED, 1);
 	atomic_dec(&r.obj->sh_readers);
 	p2_read_unlock(t, &r);
 out:
@@ -486,26 +508,28 @@ static void p2_write_lock(struct mmrace_thread *t, struct p2_obj *obj)
 		mmrace_violation(t, MMRACE_P2_C_OVERLAP, 1);
 }
 
-static void p2_detach(struct mmrace_thread *t, struct p2_obj *obj)
+/* 6.12: the flag; the writer holds the rw_semaphore's write side. */
+static void p2_detach_rwsem(struct mmrace_thread *t, struct p2_obj *obj)
 {
-	switch (t->ctx->variant) {
-	case MMRACE_P2_RWSEM:
-	case MMRACE_P2_RWSEM_NOCHECK:
-		WRITE_ONCE(obj->detached, true);
-		return;
-	case MMRACE_P2_REFCNT_BROKEN:
-		/* v6: "reader must have temporarily raised vm_refcnt". */
-		if (!atomic_dec_and_test(&obj->refcnt))
-			t->cnt[MMRACE_P2_C_DETACH_RACED]++;
-		return;
-	default:
-		if (atomic_dec_and_test(&obj->refcnt))
-			return;
+	WRITE_ONCE(obj->detached, true);
+}
+
+/* v6: "reader must have temporarily raised vm_refcnt". */
+static void p2_detach_v6(struct mmrace_thread *t, struct p2_obj *obj)
+{
+	if (!atomic_dec_and_test(&obj->refcnt))
 		t->cnt[MMRACE_P2_C_DETACH_RACED]++;
-		/* Wait for the transient readers to drop their references. */
-		if (p2_enter_locked(t, obj, true) && !p2_exit_locked(obj))
-			mmrace_violation(t, MMRACE_P2_C_OVERLAP, 1);
-	}
+}
+
+/* 6.15: a transient reader's reference is waited for. */
+static void p2_detach_fixed(struct mmrace_thread *t, struct p2_obj *obj)
+{
+	if (atomic_dec_and_test(&obj->refcnt))
+		return;
+	t->cnt[MMRACE_P2_C_DETACH_RACED]++;
+	/* Wait for the transient readers to drop their references. */
+	if (p2_enter_locked(t, obj, true) && !p2_exit_locked(obj))
+		mmrace_violation(t, MMRACE_P2_C_OVERLAP, 1);
 }
 
 static void p2_free_rcu(struct rcu_head *head)
@@ -560,6 +584,61 @@ static void p2_end_write_all(struct p2_state *st)
 	mutex_unlock(&st->mmap_lock);
 }
 
+/*
+ * dup_anon_vma()'s "dst->anon_vma = src->anon_vma", or a fault's
+ * anon_vma_prepare() racing fork: a new anon_vma each cycle, at a random
+ * point of the window.
+ */
+static void p2_field_store(struct mmrace_thread *t, struct p2_obj *obj)
+{
+	mmrace_window_random(t);
+	WRITE_ONCE(obj->anon_vma, obj->anon_vma + 1);
+}
+
+/* 6.4: mmap_write_lock() alone; readers under the VMA lock read on. */
+static void p2_field_write_unlocked(struct mmrace_thread *t,
+				    struct p2_obj *obj)
+{
+	p2_field_store(t, obj);
+}
+
+/*
+ * fb49c455323f, d8ab9f7b644a: vma_start_write() first, which waits for a
+ * reader inside (the witness: that reader is the window) and keeps later
+ * ones out until vma_end_write_all().
+ */
+static void p2_field_write_locked(struct mmrace_thread *t, struct p2_obj *obj)
+{
+	if (atomic_read(&obj->sh_readers))
+		t->cnt[MMRACE_P2_C_FIELD_WAITS]++;
+	p2_write_lock(t, obj);
+	p2_field_store(t, obj);
+}
+
+/*
+ * The writer_* variants' cycle: under the model's mmap_write_lock, change
+ * one object's field, a random reader's object or (PRIVATE_OBJ) the
+ * writer's own one, past the readers' keys. No detach.
+ */
+static int p2_field_writer_op(struct mmrace_thread *t)
+{
+	struct p2_state *st = t->ctx->priv;
+	unsigned long slot;
+	struct p2_obj *obj;
+
+	slot = st->private_obj ? st->nr_objs :
+	       prandom_u32_state(&t->rnd) % st->nr_objs;
+	p2_start_write_all(st);
+	/* Never empty: p2_prepare() filled every slot, nothing detaches. */
+	obj = xa_load(&st->xa, slot);
+	p2_ops[t->ctx->variant].write_field(t, obj);
+	/* p2_write_lock() left it write-locked (shadow). */
+	atomic_set(&obj->sh_state, P2_SH_ATTACHED);
+	p2_end_write_all(st);
+	t->cnt[MMRACE_P2_C_WRITES]++;
+	return 0;
+}
+
 static int p2_writer_op(struct mmrace_thread *t)
 {
 	struct mmrace_ctx *ctx = t->ctx;
@@ -569,6 +648,8 @@ static int p2_writer_op(struct mmrace_thread *t)
 	bool detach;
 	int i, n, ret = 0;
 
+	if (p2_ops[ctx->variant].write_field)
+		return p2_field_writer_op(t);
 	slot[0] = prandom_u32_state(&t->rnd) % st->nr_objs;
 	slot[1] = (slot[0] + 1 + prandom_u32_state(&t->rnd) %
 		   max(st->nr_objs - 1, 1U)) % st->nr_objs;
@@ -589,7 +670,7 @@ static int p2_writer_op(struct mmrace_thread *t)
 			continue;
 		xa_erase(&st->xa, slot[i]);
 		mmrace_window(t);
-		p2_detach(t, obj);
+		p2_ops[ctx->variant].detach(t, obj);
 		p2_free(ctx, obj);
 		t->cnt[MMRACE_P2_C_DETACHES]++;
 	}
@@ -615,6 +696,24 @@ static int p2_writer_op(struct mmrace_thread *t)
 	t->cnt[MMRACE_P2_C_WRITES]++;
 	return ret;
 }
+
+static const struct p2_ops p2_ops[MMRACE_P2_NR_VARIANTS] = {
+	[MMRACE_P2_RWSEM] = {
+		p2_trylock_rwsem, p2_unlock_rwsem, p2_detach_rwsem },
+	[MMRACE_P2_REFCNT_BROKEN] = {
+		p2_trylock_v6, p2_put_v6, p2_detach_v6 },
+	[MMRACE_P2_REFCNT_FIXED] = {
+		p2_trylock_fixed, p2_put_fixed, p2_detach_fixed },
+	[MMRACE_P2_RWSEM_NOCHECK] = {
+		p2_trylock_rwsem, p2_unlock_rwsem, p2_detach_rwsem },
+	/* 6.15's lock (its detach, never called: these writers detach none). */
+	[MMRACE_P2_WRITER_LOCKED] = {
+		p2_trylock_fixed, p2_put_fixed, p2_detach_fixed,
+		p2_field_write_locked },
+	[MMRACE_P2_WRITER_UNLOCKED] = {
+		p2_trylock_fixed, p2_put_fixed, p2_detach_fixed,
+		p2_field_write_unlocked },
+};
 
 static int p2_op(struct mmrace_thread *t)
 {
@@ -698,6 +797,9 @@ static int p2_prepare(struct mmrace_ctx *ctx)
 	if (arg[MMRACE_P2_ARG_OBJECTS] > P2_MAX_OBJECTS ||
 	    arg[MMRACE_P2_ARG_READ_ONLY] > 1 ||
 	    arg[MMRACE_P2_ARG_DETACH_PCT] > 100 ||
+	    arg[MMRACE_P2_ARG_PRIVATE_OBJ] > 1 ||
+	    (arg[MMRACE_P2_ARG_PRIVATE_OBJ] &&
+	     !p2_ops[ctx->variant].write_field) ||
 	    arg[MMRACE_P2_ARG_WRITERS] >= ctx->nr_threads ||
 	    (arg[MMRACE_P2_ARG_READ_ONLY] && arg[MMRACE_P2_ARG_WRITERS]))
 		return -EINVAL;
@@ -712,6 +814,7 @@ static int p2_prepare(struct mmrace_ctx *ctx)
 			 arg[MMRACE_P2_ARG_WRITERS] ?: 1;
 	st->detach_pct = arg[MMRACE_P2_ARG_DETACH_PCT] ?:
 			 P2_DEFAULT_DETACH_PCT;
+	st->private_obj = arg[MMRACE_P2_ARG_PRIVATE_OBJ];
 	atomic_set(&st->live_readers, ctx->nr_threads - st->nr_writers);
 	xa_init(&st->xa);
 	mutex_init(&st->mmap_lock);
@@ -720,7 +823,8 @@ static int p2_prepare(struct mmrace_ctx *ctx)
 	ctx->priv = st;
 
 	p2_start_write_all(st);
-	for (i = 0; i < st->nr_objs; i++) {
+	/* Readers look up keys below nr_objs: the private object is past. */
+	for (i = 0; i < st->nr_objs + st->private_obj; i++) {
 		obj = p2_alloc(ctx, i);
 		ret = obj ? xa_err(xa_store(&st->xa, i, obj, GFP_KERNEL)) :
 			    -ENOMEM;
@@ -765,6 +869,13 @@ static const struct mmrace_variant p2_variants[] = {
 		"rwsem_nocheck",
 		"rwsem without the detached check: reads a detached object",
 		MMRACE_DF_BROKEN },
+	[MMRACE_P2_WRITER_LOCKED] = {
+		"writer_locked",
+		"6.5: vma_start_write() before changing anon_vma", 0 },
+	[MMRACE_P2_WRITER_UNLOCKED] = {
+		"writer_unlocked",
+		"6.4: anon_vma changed under mmap_write_lock alone",
+		MMRACE_DF_BROKEN },
 };
 
 static const struct mmrace_counter_desc p2_counters[] = {
@@ -801,6 +912,11 @@ static const struct mmrace_counter_desc p2_counters[] = {
 		"bytes of lock state per object", 0 },
 	[MMRACE_P2_C_READ_LOCKED_LATE] = { "read_locked_late",
 		"refused after its increment: saw the write mark", 0 },
+	[MMRACE_P2_C_FIELD_CHANGED] = { "field_changed",
+		"reader under the VMA lock saw anon_vma change",
+		MMRACE_DF_VIOLATION },
+	[MMRACE_P2_C_FIELD_WAITS] = { "field_waits",
+		"field writer found a reader inside", 0 },
 };
 
 const struct mmrace_pattern mmrace_p2_vmalock = {
@@ -812,7 +928,7 @@ const struct mmrace_pattern mmrace_p2_vmalock = {
 	.counters = p2_counters,
 	.nr_counters = ARRAY_SIZE(p2_counters),
 	.min_threads = 1,
-	.nr_args = MMRACE_P2_ARG_DETACH_PCT + 1,
+	.nr_args = MMRACE_P2_ARG_PRIVATE_OBJ + 1,
 	.init = p2_init,
 	.exit = p2_exit,
 	.prepare = p2_prepare,

@@ -4,7 +4,8 @@
  *
  * The v6 variant must show the detach race (a reader's put dropping the
  * last reference, the skipped lockdep release, a put on a reused object)
- * within a bounded budget. The merged variant's and the rwsem baseline's
+ * within a bounded budget, and writer_unlocked its field change under a
+ * reader's VMA lock. The merged variant's and the rwsem baseline's
  * zero violations over 10^7 reader acquisitions, with their witness and
  * negative control, are in controls.c. A run whose counts the race
  * corrupted must still stop at once: at its deadline, on its caller's
@@ -34,7 +35,7 @@ static void p2_log(struct __test_metadata *_metadata, const char *what,
 {
 	const __u64 *c = r->counters;
 
-	TH_LOG("%s: thr=%llu ops=%llu ns/op=%.0f reads=%llu locked=%llu detached=%llu reused=%llu writes=%llu detaches=%llu waits=%llu max_wait_us=%.1f raced=%llu overlap=%llu last_put=%llu imbalance=%llu stale_put=%llu timeout=%llu first_us=%.1f seed=%llu",
+	TH_LOG("%s: thr=%llu ops=%llu ns/op=%.0f reads=%llu locked=%llu detached=%llu reused=%llu writes=%llu detaches=%llu waits=%llu max_wait_us=%.1f raced=%llu overlap=%llu last_put=%llu imbalance=%llu stale_put=%llu timeout=%llu field_changed=%llu field_waits=%llu first_us=%.1f seed=%llu",
 	       what, r->threads, r->ops, mmrace_ns_per_op(r),
 	       c[MMRACE_P2_C_READS], c[MMRACE_P2_C_READ_LOCKED],
 	       c[MMRACE_P2_C_READ_DETACHED], c[MMRACE_P2_C_READ_REUSED],
@@ -43,7 +44,8 @@ static void p2_log(struct __test_metadata *_metadata, const char *what,
 	       c[MMRACE_P2_C_DETACH_RACED], c[MMRACE_P2_C_OVERLAP],
 	       c[MMRACE_P2_C_READER_LAST_PUT],
 	       c[MMRACE_P2_C_LOCKDEP_IMBALANCE], c[MMRACE_P2_C_STALE_PUT],
-	       c[MMRACE_P2_C_WRITER_TIMEOUT],
+	       c[MMRACE_P2_C_WRITER_TIMEOUT], c[MMRACE_P2_C_FIELD_CHANGED],
+	       c[MMRACE_P2_C_FIELD_WAITS],
 	       r->first_detect_ns == MMRACE_NONE ? -1.0 :
 	       r->first_detect_ns / 1e3, r->seed);
 }
@@ -179,6 +181,8 @@ TEST_F(p2, bad_args)
 		{ MMRACE_P2_ARG_READ_ONLY, 2 },
 		{ MMRACE_P2_ARG_DETACH_PCT, 101 },
 		{ MMRACE_P2_ARG_WRITERS, 2 },
+		/* The private object is the field writer's alone. */
+		{ MMRACE_P2_ARG_PRIVATE_OBJ, 1 },
 		{ 7, 1 },
 	};
 	struct mmrace_run r;
@@ -198,6 +202,59 @@ TEST_F(p2, bad_args)
 	p2_init(&r, MMRACE_P2_REFCNT_FIXED, 100, 0);
 	r.threads = 1;
 	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+	p2_init(&r, MMRACE_P2_WRITER_LOCKED, 100, 0);
+	r.arg[MMRACE_P2_ARG_PRIVATE_OBJ] = 2;
+	EXPECT_EQ(-EINVAL, mmrace_run(self->fd, &r));
+}
+
+/*
+ * writer_unlocked: a writer under the model's mmap_write_lock alone
+ * changes anon_vma (6.4's fork and dup_anon_vma(), before fb49c455323f
+ * and d8ab9f7b644a) while a reader holding the VMA lock reads it twice:
+ * field_changed within P2_FIELD_RUNS slices of P2_SLICE_MS, two hot
+ * objects, the 2 us window. Then the same writer on an object of its own
+ * (MMRACE_P2_ARG_PRIVATE_OBJ), which no reader looks up: no violation.
+ * writer_locked's zero violations, with field_waits as its witness, are in
+ * controls.c (p2_writer_locked_window).
+ */
+#define P2_FIELD_RUNS		5
+
+TEST_F_TIMEOUT(p2, writer_unlocked_field_race, 60)
+{
+	__u64 changed = 0, overlap = 0, first = MMRACE_NONE;
+	struct mmrace_run r;
+	int runs;
+
+	for (runs = 0; runs < P2_FIELD_RUNS && !changed; runs++) {
+		p2_init(&r, MMRACE_P2_WRITER_UNLOCKED, P2_SLICE_MS,
+			P2_WINDOW_NS);
+		r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
+		ASSERT_EQ(0, mmrace_run(self->fd, &r));
+		if (first == MMRACE_NONE && r.first_detect_ns != MMRACE_NONE)
+			first = runs * P2_SLICE_MS * 1000000ULL +
+				r.first_detect_ns;
+		changed += r.counters[MMRACE_P2_C_FIELD_CHANGED];
+		overlap += r.counters[MMRACE_P2_C_OVERLAP];
+	}
+	p2_log(_metadata, "writer_unlocked window, last run", &r);
+	TH_LOG("writer_unlocked: field_changed=%llu in %d runs of %d ms, first after %.1f us",
+	       changed, runs, P2_SLICE_MS,
+	       first == MMRACE_NONE ? -1.0 : first / 1e3);
+	EXPECT_LT(0, changed)
+		TH_LOG("no field change under a reader in %d runs", runs);
+	/* The lock itself is never taken: the field is what changes. */
+	EXPECT_EQ(0, overlap);
+
+	p2_init(&r, MMRACE_P2_WRITER_UNLOCKED, P2_SLICE_MS, P2_WINDOW_NS);
+	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
+	r.arg[MMRACE_P2_ARG_PRIVATE_OBJ] = 1;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p2_log(_metadata, "writer_unlocked, the writer's own object", &r);
+	EXPECT_LT(0, r.counters[MMRACE_P2_C_WRITES]);
+	EXPECT_LT(0, r.counters[MMRACE_P2_C_READS]);
+	EXPECT_EQ(0, r.counters[MMRACE_P2_C_FIELD_CHANGED]);
+	EXPECT_EQ(MMRACE_NONE, r.first_detect_ns)
+		TH_LOG("a violation with no reader on the writer's object");
 }
 
 /*

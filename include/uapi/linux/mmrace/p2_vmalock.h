@@ -27,6 +27,13 @@
  *	down_read_trylock(): a reader uses an object the writer detached
  *	(broken: the check @MMRACE_P2_RWSEM is judged by, its negative
  *	control)
+ * @MMRACE_P2_WRITER_LOCKED: a writer holding the model's mmap_write_lock
+ *	changes a field readers use under the VMA lock (``vma->anon_vma``)
+ *	after vma_start_write(), as fork (fb49c455323f) and dup_anon_vma()
+ *	(d8ab9f7b644a) do since 6.5; @MMRACE_P2_REFCNT_FIXED's read side
+ * @MMRACE_P2_WRITER_UNLOCKED: the same writer without vma_start_write()
+ *	(6.4): the mm-wide lock no longer excludes readers holding the VMA
+ *	lock, which see the field change between two reads (broken)
  * @MMRACE_P2_NR_VARIANTS: number of variants (not a variant)
  */
 enum mmrace_p2_variant {
@@ -34,6 +41,8 @@ enum mmrace_p2_variant {
 	MMRACE_P2_REFCNT_BROKEN,
 	MMRACE_P2_REFCNT_FIXED,
 	MMRACE_P2_RWSEM_NOCHECK,
+	MMRACE_P2_WRITER_LOCKED,
+	MMRACE_P2_WRITER_UNLOCKED,
 	MMRACE_P2_NR_VARIANTS,
 };
 
@@ -43,13 +52,20 @@ enum mmrace_p2_variant {
  * @MMRACE_P2_ARG_WRITERS: writer threads, the others read (0: one)
  * @MMRACE_P2_ARG_READ_ONLY: 1: no writers at all (a read-lock benchmark)
  * @MMRACE_P2_ARG_DETACH_PCT: percent of write cycles that also detach,
- *	free and reallocate two objects (0: 50; at most 100)
+ *	free and reallocate two objects (0: 50; at most 100); ignored by
+ *	@MMRACE_P2_WRITER_LOCKED and @MMRACE_P2_WRITER_UNLOCKED, whose
+ *	writers change a field and never detach
+ * @MMRACE_P2_ARG_PRIVATE_OBJ: 1: the writer changes the field of an
+ *	object of its own, at key ``objects``, that no reader looks up (the
+ *	window cannot open: the witness control); @MMRACE_P2_WRITER_LOCKED
+ *	and @MMRACE_P2_WRITER_UNLOCKED only (0: a random reader's object)
  */
 enum mmrace_p2_arg {
 	MMRACE_P2_ARG_OBJECTS = 0,
 	MMRACE_P2_ARG_WRITERS,
 	MMRACE_P2_ARG_READ_ONLY,
 	MMRACE_P2_ARG_DETACH_PCT,
+	MMRACE_P2_ARG_PRIVATE_OBJ,
 };
 
 /**
@@ -82,6 +98,11 @@ enum mmrace_p2_arg {
  *	came in after the writer let readers back in and then saw the
  *	write-lock mark (litmus/P2+lock_acquire's allowed outcome, the
  *	witness that its window opened)
+ * @MMRACE_P2_C_FIELD_CHANGED: a reader holding the VMA lock read the
+ *	object's anon_vma twice and saw it change in between (violation)
+ * @MMRACE_P2_C_FIELD_WAITS: the field writer found a reader inside the
+ *	object before its vma_start_write(), the window an unlocked writer
+ *	changes the field in (the witness of @MMRACE_P2_WRITER_LOCKED)
  * @MMRACE_P2_NR_COUNTERS: number of counters (not a counter)
  */
 enum mmrace_p2_counter {
@@ -102,6 +123,8 @@ enum mmrace_p2_counter {
 	MMRACE_P2_C_WRITER_TIMEOUT,
 	MMRACE_P2_C_LOCK_BYTES,
 	MMRACE_P2_C_READ_LOCKED_LATE,
+	MMRACE_P2_C_FIELD_CHANGED,
+	MMRACE_P2_C_FIELD_WAITS,
 	MMRACE_P2_NR_COUNTERS,
 };
 
