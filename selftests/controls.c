@@ -678,13 +678,10 @@ FIXTURE_VARIANT_ADD(ctl, p5_mmget_shared) {
 
 FIXTURE_SETUP(ctl)
 {
-	struct mmrace_info info = { 0 };
+	struct mmrace_info info;
 
-	self->fd = mmrace_open();
-	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
-		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	if (mmrace_fixture_open(_metadata, &self->fd, &info, 0))
+		return;
 	self->ncpu = info.online_cpus;
 	self->kflags = info.kernel_flags;
 }

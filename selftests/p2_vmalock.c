@@ -30,26 +30,6 @@
 /* Two objects: the writer detaches both each cycle, readers always meet it. */
 #define P2_HOT_OBJECTS		2
 
-static void p2_log(struct __test_metadata *_metadata, const char *what,
-		   const struct mmrace_run *r)
-{
-	const __u64 *c = r->counters;
-
-	TH_LOG("%s: thr=%llu ops=%llu ns/op=%.0f reads=%llu locked=%llu detached=%llu reused=%llu writes=%llu detaches=%llu waits=%llu max_wait_us=%.1f raced=%llu overlap=%llu last_put=%llu imbalance=%llu stale_put=%llu timeout=%llu field_changed=%llu field_waits=%llu first_us=%.1f seed=%llu",
-	       what, r->threads, r->ops, mmrace_ns_per_op(r),
-	       c[MMRACE_P2_C_READS], c[MMRACE_P2_C_READ_LOCKED],
-	       c[MMRACE_P2_C_READ_DETACHED], c[MMRACE_P2_C_READ_REUSED],
-	       c[MMRACE_P2_C_WRITES], c[MMRACE_P2_C_DETACHES],
-	       c[MMRACE_P2_C_WRITER_WAITS], c[MMRACE_P2_C_MAX_WAIT_NS] / 1e3,
-	       c[MMRACE_P2_C_DETACH_RACED], c[MMRACE_P2_C_OVERLAP],
-	       c[MMRACE_P2_C_READER_LAST_PUT],
-	       c[MMRACE_P2_C_LOCKDEP_IMBALANCE], c[MMRACE_P2_C_STALE_PUT],
-	       c[MMRACE_P2_C_WRITER_TIMEOUT], c[MMRACE_P2_C_FIELD_CHANGED],
-	       c[MMRACE_P2_C_FIELD_WAITS],
-	       r->first_detect_ns == MMRACE_NONE ? -1.0 :
-	       r->first_detect_ns / 1e3, r->seed);
-}
-
 FIXTURE(p2) {
 	int fd;
 	int ncpu;
@@ -58,17 +38,12 @@ FIXTURE(p2) {
 
 FIXTURE_SETUP(p2)
 {
-	struct mmrace_info info = { 0 };
+	struct mmrace_info info;
 
-	self->fd = mmrace_open();
-	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
-		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	if (mmrace_fixture_open(_metadata, &self->fd, &info, 2))
+		return;
 	self->ncpu = info.online_cpus;
 	self->kflags = info.kernel_flags;
-	if (self->ncpu < 2)
-		SKIP(return, "needs 2 CPUs, has %d", self->ncpu);
 }
 
 FIXTURE_TEARDOWN(p2)
@@ -97,11 +72,11 @@ TEST_F_TIMEOUT(p2, refcnt_broken_detach_race, 120)
 	p2_init(&r, MMRACE_P2_REFCNT_BROKEN, P2_NATURAL_MS, 0);
 	r.arg[MMRACE_P2_ARG_OBJECTS] = 64;
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p2_log(_metadata, "refcnt_broken natural, 64 objects", &r);
+	mmrace_log_run(self->fd, "refcnt_broken natural, 64 objects", &r);
 	p2_init(&r, MMRACE_P2_REFCNT_BROKEN, P2_NATURAL_MS, 0);
 	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p2_log(_metadata, "refcnt_broken natural, 2 objects", &r);
+	mmrace_log_run(self->fd, "refcnt_broken natural, 2 objects", &r);
 
 	/*
 	 * The widened window, in slices of P2_SLICE_MS: the run ends once it
@@ -127,7 +102,7 @@ TEST_F_TIMEOUT(p2, refcnt_broken_detach_race, 120)
 			break;
 		}
 	}
-	p2_log(_metadata, "refcnt_broken window, last slice", &r);
+	mmrace_log_run(self->fd, "refcnt_broken window, last slice", &r);
 	TH_LOG("refcnt_broken window: %u ms of %d: imbalance=%llu last_put=%llu stale_put=%llu first_us=%.1f",
 	       ms, P2_BROKEN_MS, imbalance, last_put, stale,
 	       first == MMRACE_NONE ? -1.0 : first / 1e3);
@@ -164,7 +139,7 @@ TEST_F(p2, read_only_and_size)
 		r.threads = 1;
 		r.arg[MMRACE_P2_ARG_READ_ONLY] = 1;
 		ASSERT_EQ(0, mmrace_run(self->fd, &r));
-		p2_log(_metadata, i ? "rwsem read-only" : "refcnt read-only", &r);
+		mmrace_log_run(self->fd, i ? "rwsem read-only" : "refcnt read-only", &r);
 		EXPECT_EQ(r.ops, r.counters[MMRACE_P2_C_READS]);
 		EXPECT_EQ(0, r.counters[MMRACE_P2_C_WRITES]);
 		bytes[i] = r.counters[MMRACE_P2_C_LOCK_BYTES];
@@ -236,7 +211,7 @@ TEST_F_TIMEOUT(p2, writer_unlocked_field_race, 60)
 		changed += r.counters[MMRACE_P2_C_FIELD_CHANGED];
 		overlap += r.counters[MMRACE_P2_C_OVERLAP];
 	}
-	p2_log(_metadata, "writer_unlocked window, last run", &r);
+	mmrace_log_run(self->fd, "writer_unlocked window, last run", &r);
 	TH_LOG("writer_unlocked: field_changed=%llu in %d runs of %d ms, first after %.1f us",
 	       changed, runs, P2_SLICE_MS,
 	       first == MMRACE_NONE ? -1.0 : first / 1e3);
@@ -249,7 +224,7 @@ TEST_F_TIMEOUT(p2, writer_unlocked_field_race, 60)
 	r.arg[MMRACE_P2_ARG_OBJECTS] = P2_HOT_OBJECTS;
 	r.arg[MMRACE_P2_ARG_PRIVATE_OBJ] = 1;
 	ASSERT_EQ(0, mmrace_run(self->fd, &r));
-	p2_log(_metadata, "writer_unlocked, the writer's own object", &r);
+	mmrace_log_run(self->fd, "writer_unlocked, the writer's own object", &r);
 	EXPECT_LT(0, r.counters[MMRACE_P2_C_WRITES]);
 	EXPECT_LT(0, r.counters[MMRACE_P2_C_READS]);
 	EXPECT_EQ(0, r.counters[MMRACE_P2_C_FIELD_CHANGED]);
@@ -528,7 +503,7 @@ TEST_F_TIMEOUT(p2, stop_bounded_deadline, 180)
 			continue;
 		hits++;
 		late = r.elapsed_ns / 1e9 - P2_STOP_RUN_MS / 1e3;
-		p2_log(_metadata, "stuck at the deadline", &r);
+		mmrace_log_run(self->fd, "stuck at the deadline", &r);
 		TH_LOG("run %d: the last thread stopped %.3f s after the deadline",
 		       runs, late);
 		if (late > worst)
