@@ -21,13 +21,23 @@
  * decides: a fault handled under the read lock of a dead mm is a violation
  * (the model's use of a torn-down mm), an abort decided on the owner's
  * death while the sibling kept the mm alive is a false abort.
+ *
+ * The gifted variants (last_put_in_worker, put_deferred, put_async) give
+ * each queued fault an mm_users reference of its own at queue time, as
+ * KVM's async #PF did before 6.9, and differ only in where the worker
+ * drops it. A gift outlives the owner's kill, so a worker's put is often
+ * the last: inside the work item the release flushes it is amdkfd's
+ * deadlock (fa582c6f3684, fixed by a29e067bd389 and 6225bb3a88d2), which
+ * the model counts (self_wait) and never waits for.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -60,6 +70,17 @@ struct p5_state {
 	atomic_t workers_gone;
 	bool shared;
 	bool queue_ref;
+	/* Gifted variants: each queued fault holds a reference. */
+	bool item_ref;
+	/* A worker's mmput_async() left the teardown to the owner. */
+	int async_pending;
+	/* ktime_get_ns() at the owner's kill. */
+	u64 kill_ns;
+	/*
+	 * Per thread (written and read by that thread only): inside the
+	 * work item the model release flushes.
+	 */
+	bool in_work[];
 };
 
 static bool p5_shared(const struct mmrace_ctx *ctx)
@@ -71,16 +92,54 @@ static bool p5_shared(const struct mmrace_ctx *ctx)
 	return a == MMRACE_P5_SHARED_YES;
 }
 
+/*
+ * The model exit_mmap(). Its release flushes the work item a gifted fault
+ * runs in (amdkfd's notifier release): from inside that work a real
+ * flush_work() never returns. The model flushes nothing: it counts the
+ * self-wait and tears the mm down.
+ */
+static void p5_exit_mmap(struct mmrace_thread *t, struct p5_state *p)
+{
+	if (p->in_work[t->idx])
+		mmrace_violation(t, MMRACE_P5_C_SELF_WAIT, 1);
+	down_write(&p->mmap_lock);
+	WRITE_ONCE(p->dead, 1);
+	up_write(&p->mmap_lock);
+}
+
+/*
+ * The last put of a life: how long the mm outlived its owner's kill. The
+ * kill's put came first, so kill_ns is visible (atomic_dec_and_test() is
+ * fully ordered).
+ */
+static void p5_last_put(struct mmrace_thread *t, struct p5_state *p)
+{
+	t->cnt[MMRACE_P5_C_ALIVE_AFTER_KILL_NS] +=
+		ktime_get_ns() - READ_ONCE(p->kill_ns);
+}
+
 /* The model mmput(): the last reference tears the mm down. */
 static void p5_mmput(struct mmrace_thread *t, struct p5_state *p)
 {
 	if (!atomic_dec_and_test(&p->users))
 		return;
-	down_write(&p->mmap_lock);
-	WRITE_ONCE(p->dead, 1);
-	up_write(&p->mmap_lock);
+	p5_last_put(t, p);
+	p5_exit_mmap(t, p);
 	if (t->idx)
 		t->cnt[MMRACE_P5_C_TEARDOWN_BY_WORKER]++;
+}
+
+/*
+ * The model mmput_async(): the last reference queues the teardown on
+ * system_wq, which the owner plays once the queue drained.
+ */
+static void p5_mmput_async(struct mmrace_thread *t, struct p5_state *p)
+{
+	if (!atomic_dec_and_test(&p->users))
+		return;
+	p5_last_put(t, p);
+	t->cnt[MMRACE_P5_C_ASYNC_LAST_PUT]++;
+	WRITE_ONCE(p->async_pending, 1);
 }
 
 /*
@@ -135,9 +194,48 @@ static bool p5_peek_dying(struct p5_state *p)
 	return !atomic_read(&p->users) || READ_ONCE(p->dead);
 }
 
+/*
+ * Where a gifted variant's worker drops the fault's reference: inside the
+ * work item the release flushes, or after it left it.
+ */
+struct p5_item_put {
+	void (*in_work)(struct mmrace_thread *t, struct p5_state *p);
+	void (*deferred)(struct mmrace_thread *t, struct p5_state *p);
+};
+
+static const struct p5_item_put p5_item_put[MMRACE_P5_NR_VARIANTS] = {
+	[MMRACE_P5_LAST_PUT_IN_WORKER] = { .in_work = p5_mmput },
+	[MMRACE_P5_PUT_DEFERRED] = { .deferred = p5_mmput },
+	[MMRACE_P5_PUT_ASYNC] = { .in_work = p5_mmput_async },
+};
+
+/*
+ * A fault that holds its own reference: no check, the gift holds the mm.
+ * The window: the work still holds the gift while the owner's kill put
+ * lands, so the work's put is the last.
+ */
+static void p5_gifted_fault(struct mmrace_thread *t, struct p5_state *p)
+{
+	const struct p5_item_put *put = &p5_item_put[t->ctx->variant];
+
+	p->in_work[t->idx] = true;
+	p5_fault(t, p);
+	mmrace_window(t);
+	if (put->in_work)
+		put->in_work(t, p);
+	p->in_work[t->idx] = false;
+	if (put->deferred)
+		put->deferred(t, p);
+}
+
 static void p5_worker_fault(struct mmrace_thread *t, struct p5_state *p)
 {
 	unsigned int v = t->ctx->variant;
+
+	if (p->item_ref) {
+		p5_gifted_fault(t, p);
+		return;
+	}
 
 	/* no_check: the queue holds a reference, the mm cannot die. */
 	if (v == MMRACE_P5_NO_CHECK) {
@@ -210,7 +308,9 @@ static int p5_owner_op(struct mmrace_thread *t, struct p5_state *p)
 	 */
 	if (READ_ONCE(p->stopped))
 		return 0;
-	atomic_set(&p->users, 1 + p->shared + p->queue_ref);
+	atomic_set(&p->users, 1 + p->shared + p->queue_ref +
+		   (p->item_ref ? p->queue : 0));
+	p->async_pending = 0;
 	p->dead = 0;
 	p->owner_exiting = 0;
 	p->sibling_alive = p->shared;
@@ -227,11 +327,19 @@ static int p5_owner_op(struct mmrace_thread *t, struct p5_state *p)
 		goto stop;
 	/* SIGKILL: the owner exits and drops its reference. */
 	processed_at_kill = atomic_read(&p->processed);
+	WRITE_ONCE(p->kill_ns, ktime_get_ns());
 	WRITE_ONCE(p->owner_exiting, 1);
 	p5_mmput(t, p);
 	if (!p5_wait(t, p, atomic_read(&p->done) == p->queue))
 		goto stop;
 	WRITE_ONCE(p->live, 0);
+	if (p->item_ref) {
+		/* Pairs with smp_mb__before_atomic() in p5_worker_op(). */
+		smp_rmb();
+		/* system_wq runs the teardown a worker's mmput_async() queued. */
+		if (READ_ONCE(p->async_pending))
+			p5_exit_mmap(t, p);
+	}
 	if (p->queue_ref)
 		p5_mmput(t, p);
 	if (p->shared) {
@@ -272,7 +380,7 @@ static int p5_prepare(struct mmrace_ctx *ctx)
 	    arg[MMRACE_P5_ARG_SHARED] > MMRACE_P5_SHARED_YES ||
 	    arg[MMRACE_P5_ARG_KILL_AT] > queue)
 		return -EINVAL;
-	p = kzalloc_obj(*p, GFP_KERNEL);
+	p = kzalloc(struct_size(p, in_work, ctx->nr_threads), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	init_rwsem(&p->mmap_lock);
@@ -280,6 +388,8 @@ static int p5_prepare(struct mmrace_ctx *ctx)
 	p->kill_at = arg[MMRACE_P5_ARG_KILL_AT];
 	p->shared = p5_shared(ctx);
 	p->queue_ref = ctx->variant == MMRACE_P5_NO_CHECK;
+	p->item_ref = p5_item_put[ctx->variant].in_work ||
+		      p5_item_put[ctx->variant].deferred;
 	ctx->priv = p;
 	return 0;
 }
@@ -316,6 +426,15 @@ static const struct mmrace_variant p5_variants[] = {
 	[MMRACE_P5_HINT_ONLY] = { "hint_only",
 		"peek, then fault with no reference (races exit_mmap)",
 		MMRACE_DF_BROKEN },
+	[MMRACE_P5_LAST_PUT_IN_WORKER] = { "last_put_in_worker",
+		"a reference per queued fault, mmput in the work the release flushes",
+		MMRACE_DF_BROKEN },
+	[MMRACE_P5_PUT_DEFERRED] = { "put_deferred",
+		"a reference per queued fault, mmput after leaving the flushed work",
+		0 },
+	[MMRACE_P5_PUT_ASYNC] = { "put_async",
+		"a reference per queued fault, mmput_async in the flushed work",
+		0 },
 };
 
 static const struct mmrace_counter_desc p5_counters[] = {
@@ -343,6 +462,15 @@ static const struct mmrace_counter_desc p5_counters[] = {
 		MMRACE_DF_VIOLATION },
 	[MMRACE_P5_C_SHARED] = { "shared",
 		"1: a CLONE_VM sibling shared the mm", 0 },
+	[MMRACE_P5_C_SELF_WAIT] = { "self_wait",
+		"the last put ran the teardown inside the work its release flushes (counted, never waited)",
+		MMRACE_DF_VIOLATION },
+	[MMRACE_P5_C_ASYNC_LAST_PUT] = { "async_last_put",
+		"a worker's mmput_async() was the last: the teardown went to another context",
+		0 },
+	[MMRACE_P5_C_ALIVE_AFTER_KILL_NS] = { "alive_after_kill_ns",
+		"ns from the owner's kill to the last mm_users put, summed over lives",
+		0 },
 };
 
 const struct mmrace_pattern mmrace_p5_faultq = {

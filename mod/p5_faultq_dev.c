@@ -7,8 +7,11 @@
  * deciding what a queued fault does when the mm is dying.
  *
  * The device holds the opener's mm with mmgrab() only (through the file);
- * mm_users is taken per fault (racy_check, mmget, owner_check) or for the
- * whole queue (no_check, whose point is to show what that costs).
+ * mm_users is taken per fault (racy_check, mmget, owner_check), for the
+ * whole queue (no_check, whose point is to show what that costs), or per
+ * queued fault from its submit until after it ran (last_put_in_worker,
+ * put_async: the gift, KVM's async #PF before 6.9), dropped by the work
+ * item, which then runs the mm's teardown when its put is the last.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -62,11 +65,34 @@ struct fq_worker {
 	int cpu;
 };
 
+struct mmrace_faultq;
+
+/**
+ * struct fq_variant - what a variant's device fault does
+ * @real: the device runs it (hint_only and put_deferred are the model's
+ *	only: submit refuses them)
+ * @peek: the check before the fault, or NULL; true: it dropped the fault
+ *	(counted in aborted_early)
+ * @fault_ref: mmget_not_zero() before each fault, mmput() after it
+ * @queue_ref: the queue holds one mm_users reference while faults pend
+ * @item_put: each queued fault holds an mm_users reference from its
+ *	submit on (the gift), which the work item drops with this right
+ *	after the fault; or NULL
+ */
+struct fq_variant {
+	bool real;
+	bool (*peek)(struct mmrace_faultq *fq);
+	bool fault_ref;
+	bool queue_ref;
+	void (*item_put)(struct mm_struct *mm);
+};
+
 /**
  * struct mmrace_faultq - the fake device of one open file
  * @mm: the opener's mm (the file holds the mmgrab)
  * @opener: the opener's thread group, for owner_check
  * @variant: &enum mmrace_p5_variant
+ * @ops: the variant's row of fq_variants
  * @nr_workers: work items serving the queue
  * @workers: the work items
  * @notifier: covers the opener's whole address space
@@ -77,6 +103,8 @@ struct fq_worker {
  * @queue_ref: no_check: an mm_users reference held while faults pend
  * @closing: the file is being released: drop what is pending
  * @released: exit_mmap released the mm (MMU_NOTIFY_RELEASE)
+ * @self_wait: see struct mmrace_faultq_stats
+ * @release_in_kworker: see struct mmrace_faultq_stats
  * @wait: woken when the queue drains
  * @mark_ns: ktime of the kill mark, 0 if none
  * @release_ns: ktime of the release, 0 if none
@@ -102,6 +130,7 @@ struct mmrace_faultq {
 	struct mm_struct *mm;
 	struct pid *opener;
 	u32 variant;
+	const struct fq_variant *ops;
 	unsigned int nr_workers;
 	struct fq_worker *workers;
 	struct mmu_interval_notifier notifier;
@@ -112,6 +141,8 @@ struct mmrace_faultq {
 	bool queue_ref;
 	bool closing;
 	bool released;
+	bool self_wait;
+	bool release_in_kworker;
 	wait_queue_head_t wait;
 	u64 mark_ns;
 	u64 release_ns;
@@ -132,6 +163,36 @@ struct mmrace_faultq {
 	atomic64_t invalidations;
 	atomic64_t mirrored;
 };
+
+/* Whether the variant gives each queued fault a reference. */
+static bool fq_gifted(const struct mmrace_faultq *fq)
+{
+	return fq->ops->item_put;
+}
+
+/*
+ * The mm's release, in the context that runs it. amdkfd's release flushed
+ * the work that dropped the process's last reference (fa582c6f3684,
+ * 6225bb3a88d2): run from one of this device's work items, its flush
+ * would wait for itself for ever. This device never flushes here; it
+ * counts the place. Another kworker is mmput_async()'s system_wq.
+ */
+static void fq_release_context(struct mmrace_faultq *fq)
+{
+	struct work_struct *work = current_work();
+	unsigned int i;
+
+	if (!fq_gifted(fq))
+		return;
+	for (i = 0; i < fq->nr_workers; i++) {
+		if (work == &fq->workers[i].work) {
+			fq->self_wait = true;
+			return;
+		}
+	}
+	if (current->flags & PF_WQ_WORKER)
+		fq->release_in_kworker = true;
+}
 
 /*
  * Drop the mirror's pages in the range. A non-blockable range drops
@@ -165,6 +226,7 @@ static bool fq_invalidate(struct mmu_interval_notifier *sub,
 	if (range->event == MMU_NOTIFY_RELEASE && !fq->released) {
 		WRITE_ONCE(fq->released, true);
 		fq->release_ns = ktime_get_ns();
+		fq_release_context(fq);
 	}
 	xa_for_each_range(&fq->mirror, idx, page, first, last) {
 		if (!blockable && dropped == FQ_NONBLOCK_PAGES) {
@@ -301,48 +363,64 @@ static void fq_mmput(struct mmrace_faultq *fq)
 	mutex_unlock(&fq->ref_lock);
 }
 
-static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
+/* racy_check's peek: mm_users at zero, or the OOM reaper done with it. */
+static bool fq_peek_dying(struct mmrace_faultq *fq)
+{
+	return !atomic_read(&fq->mm->mm_users) ||
+	       mmrace_mm_flag(fq->mm, MMF_OOM_SKIP);
+}
+
+/* owner_check's peek: the owner task is dying or gone. */
+static bool fq_peek_owner(struct mmrace_faultq *fq)
 {
 	struct mm_struct *mm = fq->mm;
-	enum fq_owner owner;
-	bool ref = true;
+	enum fq_owner owner = fq_owner_state(fq);
+
+	if (owner == FQ_OWNER_ALIVE)
+		return false;
+	/*
+	 * Was the mm alive? While the owner dies, for its own exit as far
+	 * as this peek can tell (a right abort); once it is reaped, for
+	 * someone else than this device's workers (a CLONE_VM sibling: a
+	 * wrong one).
+	 */
+	mutex_lock(&fq->ref_lock);
+	if (mmget_not_zero(mm)) {
+		if (owner == FQ_OWNER_EXITING)
+			atomic64_inc(&fq->abort_exiting);
+		else if (atomic_read(&mm->mm_users) > fq->mm_refs + 1)
+			atomic64_inc(&fq->false_abort);
+		mmput(mm);
+	}
+	mutex_unlock(&fq->ref_lock);
+	return true;
+}
+
+/*
+ * The variants the device runs, one row each (a variant without a row is
+ * the model's only). no_check: the queue's reference keeps the mm alive;
+ * last_put_in_worker and put_async: the fault's own.
+ */
+static const struct fq_variant fq_variants[MMRACE_P5_NR_VARIANTS] = {
+	[MMRACE_P5_NO_CHECK] = { .real = true, .queue_ref = true },
+	[MMRACE_P5_RACY_CHECK] = { .real = true, .peek = fq_peek_dying,
+				   .fault_ref = true },
+	[MMRACE_P5_MMGET] = { .real = true, .fault_ref = true },
+	[MMRACE_P5_OWNER_CHECK] = { .real = true, .peek = fq_peek_owner,
+				    .fault_ref = true },
+	[MMRACE_P5_LAST_PUT_IN_WORKER] = { .real = true, .item_put = mmput },
+	[MMRACE_P5_PUT_ASYNC] = { .real = true, .item_put = mmput_async },
+};
+
+static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
+{
+	const struct fq_variant *v = fq->ops;
+	bool ref = v->fault_ref;
 	int ret;
 
-	switch (fq->variant) {
-	case MMRACE_P5_NO_CHECK:
-		/* The queue's reference keeps the mm alive. */
-		ref = false;
-		break;
-	case MMRACE_P5_RACY_CHECK:
-		if (!atomic_read(&mm->mm_users) ||
-		    mmrace_mm_flag(mm, MMF_OOM_SKIP)) {
-			atomic64_inc(&fq->aborted_early);
-			return;
-		}
-		break;
-	case MMRACE_P5_OWNER_CHECK:
-		owner = fq_owner_state(fq);
-		if (owner == FQ_OWNER_ALIVE)
-			break;
-		/*
-		 * Was the mm alive? While the owner dies, for its own exit as
-		 * far as this peek can tell (a right abort); once it is
-		 * reaped, for someone else than this device's workers (a
-		 * CLONE_VM sibling: a wrong one).
-		 */
-		mutex_lock(&fq->ref_lock);
-		if (mmget_not_zero(mm)) {
-			if (owner == FQ_OWNER_EXITING)
-				atomic64_inc(&fq->abort_exiting);
-			else if (atomic_read(&mm->mm_users) > fq->mm_refs + 1)
-				atomic64_inc(&fq->false_abort);
-			mmput(mm);
-		}
-		mutex_unlock(&fq->ref_lock);
+	if (v->peek && v->peek(fq)) {
 		atomic64_inc(&fq->aborted_early);
 		return;
-	default:
-		break;
 	}
 	if (ref && !fq_mmget(fq)) {
 		atomic64_inc(&fq->aborted_late);
@@ -355,6 +433,32 @@ static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
 		atomic64_inc(&fq->errors);
 	else
 		atomic64_inc(&fq->processed);
+}
+
+/*
+ * A gifted variant: drop the fault's own reference, before fq_done() (a
+ * drained queue has dropped every gift). The last one runs the mm's
+ * teardown here, inside the work (mmput), or hands it to system_wq
+ * (mmput_async). No lock is held.
+ */
+static void fq_item_put(struct mmrace_faultq *fq)
+{
+	if (fq->ops->item_put)
+		fq->ops->item_put(fq->mm);
+}
+
+/* Drop @nr gifts of faults that will never run. */
+static void fq_item_put_many(struct mmrace_faultq *fq, unsigned long nr)
+{
+	unsigned long i;
+
+	if (!fq_gifted(fq))
+		return;
+	for (i = 0; i < nr; i++) {
+		mmput(fq->mm);
+		if (!((i + 1) % 1024))
+			cond_resched();
+	}
 }
 
 /* Take the next pending fault; false when none is left. */
@@ -410,6 +514,7 @@ static void fq_work(struct work_struct *work)
 			atomic64_inc(&fq->aborted_late);
 		else
 			fq_fault(fq, addr, write);
+		fq_item_put(fq);
 		fq_done(fq);
 		cond_resched();
 	}
@@ -436,6 +541,7 @@ static struct mmrace_faultq *fq_create(struct mmrace_file *mf, u64 variant,
 	fq->mm = mf->mm;
 	fq->opener = get_pid(mf->opener);
 	fq->variant = variant;
+	fq->ops = &fq_variants[variant];
 	mutex_init(&fq->mirror_lock);
 	mutex_init(&fq->ref_lock);
 	xa_init(&fq->mirror);
@@ -495,7 +601,7 @@ static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 	unsigned int i;
 
 	if (req->variant >= MMRACE_P5_NR_VARIANTS ||
-	    req->variant == MMRACE_P5_HINT_ONLY ||
+	    !fq_variants[req->variant].real ||
 	    req->flags & ~MMRACE_FAULTQ_FLAGS ||
 	    !req->nr || req->nr > MMRACE_FAULTQ_MAX_SUBMIT ||
 	    stride > size || req->workers > num_online_cpus())
@@ -529,10 +635,19 @@ static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 	s->write = req->flags & MMRACE_FAULTQ_WRITE;
 
 	/* no_check: the queue holds mm_users while anything pends. */
-	need_ref = fq->variant == MMRACE_P5_NO_CHECK;
+	need_ref = fq->ops->queue_ref;
 	if (need_ref && !mmget_not_zero(fq->mm)) {
 		kfree(s);
 		return -ESRCH;
+	}
+	/* The gifted variants: one reference per fault. */
+	if (fq_gifted(fq)) {
+		if (!mmget_not_zero(fq->mm)) {
+			kfree(s);
+			return -ESRCH;
+		}
+		for (i = 1; i < req->nr; i++)
+			mmget(fq->mm);
 	}
 	spin_lock(&fq->lock);
 	if (atomic64_read(&fq->submitted) - atomic64_read(&fq->done) +
@@ -540,6 +655,7 @@ static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 		spin_unlock(&fq->lock);
 		if (need_ref)
 			mmput(fq->mm);
+		fq_item_put_many(fq, req->nr);
 		kfree(s);
 		return -ENOSPC;
 	}
@@ -626,6 +742,8 @@ static int mmrace_ioc_faultq_wait(struct mmrace_file *mf, void *arg)
 	st->mirrored = atomic64_read(&fq->mirrored);
 	mutex_lock(&fq->mirror_lock);
 	st->released = fq->released;
+	st->self_wait = fq->self_wait;
+	st->release_in_kworker = fq->release_in_kworker;
 	now = fq->release_ns;
 	mutex_unlock(&fq->mirror_lock);
 	spin_lock(&fq->lock);
@@ -683,9 +801,10 @@ static void mmrace_faultq_release(struct mmrace_file *mf)
 	WRITE_ONCE(fq->closing, true);
 	for (i = 0; i < fq->nr_workers; i++)
 		cancel_work_sync(&fq->workers[i].work);
-	/* Workers that never ran leave storms behind. */
+	/* Workers that never ran leave storms behind, and their gifts. */
 	list_for_each_entry_safe(s, tmp, &fq->storms, node) {
 		list_del(&s->node);
+		fq_item_put_many(fq, s->nr - s->next);
 		kfree(s);
 	}
 	spin_lock(&fq->lock);

@@ -176,6 +176,10 @@ FIXTURE_VARIANT(ctl) {
 #define P4_CHECK	.check = { MMRACE_P4_C_NEITHER }, .nr_check = 1
 #define P5_CHECK	.check = { MMRACE_P5_C_AFTER_EXIT, MMRACE_P5_C_FALSE_ABORT, \
 				   MMRACE_P5_C_IMBALANCE }, .nr_check = 3
+/* The gifted variants are judged by self_wait too. */
+#define P5_PUT_CHECK	.check = { MMRACE_P5_C_SELF_WAIT, MMRACE_P5_C_AFTER_EXIT, \
+				   MMRACE_P5_C_FALSE_ABORT, MMRACE_P5_C_IMBALANCE }, \
+				   .nr_check = 4
 
 /* Witness controls shared by rows. */
 #define P1_WC_ALONE	.wc = { "one charger alone", 1, \
@@ -673,6 +677,50 @@ FIXTURE_VARIANT_ADD(ctl, p5_mmget_shared) {
 	.witness = { MMRACE_P5_C_AFTER_KILL },
 	.nr_witness = 1,
 	P5_CHECK,
+	P5_WC,
+};
+
+/*
+ * P5 with a reference per queued fault (the gift, KVM's async #PF before
+ * 6.9): the worker's put is the last in most lives, the gift outliving the
+ * kill. last_put_in_worker drops it inside the work item the release
+ * flushes: its teardown waits on itself (self_wait, amdkfd's
+ * fa582c6f3684). put_deferred's witness is teardown_by_worker (a worker's
+ * put, after it left the work, tore the mm down), put_async's
+ * async_last_put (a worker's mmput_async() was the last). With the kill
+ * after the drain every gift was dropped before the owner's put: both
+ * stay 0. last_put_in_worker failed the check after 418 to 489 faults in
+ * four 6.1 runs (409 to 478 detections per budget).
+ */
+FIXTURE_VARIANT_ADD(ctl, p5_put_deferred) {
+	.pattern = MMRACE_P5_FAULTQ,
+	.fixed = MMRACE_P5_PUT_DEFERRED,
+	.broken = MMRACE_P5_LAST_PUT_IN_WORKER,
+	.threads = 2,
+	.arg = { [MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_NO },
+	.unit = MMRACE_P5_C_SUBMITTED,
+	.unit_name = "faults",
+	.budget = 200000,
+	.debug_div = 10,
+	.witness = { MMRACE_P5_C_TEARDOWN_BY_WORKER },
+	.nr_witness = 1,
+	P5_PUT_CHECK,
+	P5_WC,
+};
+
+FIXTURE_VARIANT_ADD(ctl, p5_put_async) {
+	.pattern = MMRACE_P5_FAULTQ,
+	.fixed = MMRACE_P5_PUT_ASYNC,
+	.broken = MMRACE_P5_LAST_PUT_IN_WORKER,
+	.threads = 2,
+	.arg = { [MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_NO },
+	.unit = MMRACE_P5_C_SUBMITTED,
+	.unit_name = "faults",
+	.budget = 200000,
+	.debug_div = 10,
+	.witness = { MMRACE_P5_C_ASYNC_LAST_PUT },
+	.nr_witness = 1,
+	P5_PUT_CHECK,
 	P5_WC,
 };
 

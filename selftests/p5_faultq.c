@@ -7,18 +7,27 @@
  * torn-down mm and owner_check dropping faults of an mm a CLONE_VM sibling
  * keeps alive; the per-fault checks must cut the work done after the kill
  * tenfold. The fixed variants' zero violations are checked in controls.c.
+ * With a reference per queued fault (the gift), last_put_in_worker's last
+ * put must be seen tearing the mm down inside the work its release
+ * flushes (self_wait), put_deferred and put_async never, and the gift
+ * must keep the mm alive after the kill far longer than mmget.
  *
  * The real device (one per open of /dev/mmrace) faults the opener's pages
  * from work items: storms complete with the right pages mirrored; a
  * SIGKILL in the middle of a storm leaves every fault accounted, and the
  * per-fault checks stop the useless work that no_check keeps doing; munmap
  * during a storm never leaves a freed page mirrored; a CLONE_VM sibling
- * keeps the mm, and the faults, alive.
+ * keeps the mm, and the faults, alive. With a reference per queued fault,
+ * the victim's mm lives until the queue drained and is released in the
+ * device's work item (last_put_in_worker: self_wait) or in system_wq
+ * (put_async).
  */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <signal.h>
+#include <poll.h>
 #include <stdint.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,22 +56,24 @@
  * long enough for a tenfold difference with room to spare.
  */
 #define P5_KILL_STORMS		256
+/*
+ * Storms of P5_PAGES queued before gifted_kill's kill: the gifts run them
+ * all, whatever the kill.
+ */
+#define P5_GIFT_STORMS		64
 
 static long page_size;
 
-static void p5_log(struct __test_metadata *_metadata, const char *what,
-		   const struct mmrace_run *r)
-{
-	const __u64 *c = r->counters;
-
-	TH_LOG("%s: lives=%llu submitted=%llu processed=%llu early=%llu late=%llu after_kill=%llu teardown_by_worker=%llu after_exit=%llu false_abort=%llu imbalance=%llu shared=%llu ns/op=%.0f seed=%llu",
-	       what, c[MMRACE_P5_C_LIVES], c[MMRACE_P5_C_SUBMITTED],
-	       c[MMRACE_P5_C_PROCESSED], c[MMRACE_P5_C_ABORTED_EARLY],
-	       c[MMRACE_P5_C_ABORTED_LATE], c[MMRACE_P5_C_AFTER_KILL],
-	       c[MMRACE_P5_C_TEARDOWN_BY_WORKER], c[MMRACE_P5_C_AFTER_EXIT],
-	       c[MMRACE_P5_C_FALSE_ABORT], c[MMRACE_P5_C_IMBALANCE],
-	       c[MMRACE_P5_C_SHARED], mmrace_ns_per_op(r), r->seed);
-}
+/* The run by name (mmrace_log_run()), and the gift's time per life. */
+#define p5_log(fd, what, r) do {					\
+	const __u64 *__c = (r)->counters;				\
+									\
+	mmrace_log_run(fd, what, r);					\
+	if (__c[MMRACE_P5_C_LIVES])					\
+		TH_LOG("%s: alive after the kill %.2f us per life", what,	\
+		       __c[MMRACE_P5_C_ALIVE_AFTER_KILL_NS] / 1e3 /	\
+		       __c[MMRACE_P5_C_LIVES]);				\
+} while (0)
 
 FIXTURE(p5) {
 	int fd;
@@ -71,14 +82,11 @@ FIXTURE(p5) {
 
 FIXTURE_SETUP(p5)
 {
-	struct mmrace_info info = { 0 };
+	struct mmrace_info info;
 
 	page_size = sysconf(_SC_PAGESIZE);
-	self->fd = mmrace_open();
-	if (self->fd < 0 && (errno == ENOENT || errno == ENODEV))
-		SKIP(return, "%s missing: load mmrace.ko", MMRACE_DEV_PATH);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ioctl(self->fd, MMRACE_IOC_INFO, &info));
+	if (mmrace_fixture_open(_metadata, &self->fd, &info, 0))
+		return;
 	self->ncpu = info.online_cpus;
 }
 
@@ -115,7 +123,7 @@ TEST_F_TIMEOUT(p5, model_hint_only_races, 120)
 	for (i = 0; i < P5_MAX_RUNS / 2 && !seen; i++) {
 		ASSERT_EQ(0, p5_model(self->fd, MMRACE_P5_HINT_ONLY, 0,
 				      i ? 2000 : 0, &r));
-		p5_log(_metadata, i ? "hint_only, window 2 us" : "hint_only",
+		p5_log(self->fd, i ? "hint_only, window 2 us" : "hint_only",
 		       &r);
 		seen += r.counters[MMRACE_P5_C_AFTER_EXIT];
 	}
@@ -139,7 +147,7 @@ TEST_F_TIMEOUT(p5, model_owner_check_false_abort, 60)
 	for (i = 0; i < P5_MAX_RUNS / 2 && !false_abort; i++) {
 		ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK, 0, 0,
 					 P5_FIRST_MS, &r));
-		p5_log(_metadata, "owner_check, shared", &r);
+		p5_log(self->fd, "owner_check, shared", &r);
 		EXPECT_EQ(1, r.counters[MMRACE_P5_C_SHARED]);
 		false_abort += r.counters[MMRACE_P5_C_FALSE_ABORT];
 		after_exit += r.counters[MMRACE_P5_C_AFTER_EXIT];
@@ -150,7 +158,7 @@ TEST_F_TIMEOUT(p5, model_owner_check_false_abort, 60)
 	/* Not shared: its aborts are right. */
 	ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK,
 				 MMRACE_P5_SHARED_NO, 0, P5_FIRST_MS, &r));
-	p5_log(_metadata, "owner_check, not shared", &r);
+	p5_log(self->fd, "owner_check, not shared", &r);
 	EXPECT_EQ(0, r.violations);
 	EXPECT_LT(0, r.counters[MMRACE_P5_C_ABORTED_EARLY]);
 }
@@ -166,9 +174,9 @@ TEST_F_TIMEOUT(p5, model_owner_check_false_abort, 60)
  */
 static void p5_model_fixed(struct __test_metadata *_metadata, int fd,
 			   __u64 variant, const char *name,
-			   __u64 *after_kill_per_life)
+			   __u64 *after_kill_per_life, double *alive_ns_per_life)
 {
-	__u64 submitted = 0, lives = 0, after_kill = 0;
+	__u64 submitted = 0, lives = 0, after_kill = 0, alive_ns = 0;
 	__u64 want = mmrace_budget(fd, P5_WORK_FAULTS);
 	struct mmrace_run r = { 0 };
 	int i;
@@ -184,20 +192,24 @@ static void p5_model_fixed(struct __test_metadata *_metadata, int fd,
 					 MMRACE_P5_SHARED_YES :
 					 MMRACE_P5_SHARED_NO, 0, ms, &r));
 		if (i < 2)
-			p5_log(_metadata, name, &r);
+			p5_log(fd, name, &r);
 		EXPECT_EQ(0, r.violations) {
-			p5_log(_metadata, "violation", &r);
+			p5_log(fd, "violation", &r);
 		}
 		submitted += r.counters[MMRACE_P5_C_SUBMITTED];
 		if (!shared) {
 			lives += r.counters[MMRACE_P5_C_LIVES];
 			after_kill += r.counters[MMRACE_P5_C_AFTER_KILL];
+			alive_ns += r.counters[MMRACE_P5_C_ALIVE_AFTER_KILL_NS];
 		}
 	}
-	TH_LOG("%s: %d runs, %llu faults; without a sibling %llu lives, %.1f faults handled after the kill per life",
-	       name, i, submitted, lives, lives ? (double)after_kill / lives : 0);
+	TH_LOG("%s: %d runs, %llu faults; without a sibling %llu lives, %.1f faults handled after the kill per life, the mm alive %.2f us after the kill per life",
+	       name, i, submitted, lives, lives ? (double)after_kill / lives : 0,
+	       lives ? alive_ns / 1e3 / lives : 0);
 	EXPECT_LE(want, submitted);
 	*after_kill_per_life = lives ? after_kill / lives : 0;
+	if (alive_ns_per_life)
+		*alive_ns_per_life = lives ? (double)alive_ns / lives : 0;
 }
 
 TEST_F_TIMEOUT(p5, model_checks_stop_useless_work, 300)
@@ -205,13 +217,163 @@ TEST_F_TIMEOUT(p5, model_checks_stop_useless_work, 300)
 	__u64 no_check, racy, mmget;
 
 	p5_model_fixed(_metadata, self->fd, MMRACE_P5_NO_CHECK, "no_check",
-		       &no_check);
+		       &no_check, NULL);
 	p5_model_fixed(_metadata, self->fd, MMRACE_P5_RACY_CHECK,
-		       "racy_check", &racy);
-	p5_model_fixed(_metadata, self->fd, MMRACE_P5_MMGET, "mmget", &mmget);
+		       "racy_check", &racy, NULL);
+	p5_model_fixed(_metadata, self->fd, MMRACE_P5_MMGET, "mmget", &mmget,
+		       NULL);
 	/* The checks stop the useless work: at least ten times less. */
 	EXPECT_LT(10 * racy, no_check);
 	EXPECT_LT(10 * mmget, no_check);
+}
+
+/*
+ * The gift outlives the kill: the worker's put of a queued fault's own
+ * reference is the last in most lives. Dropped inside the work item the
+ * release flushes (last_put_in_worker), that put's teardown waits on the
+ * work it runs in: self_wait, from the first lives. Killed once the queue
+ * drained, every gift was dropped before the owner's put: the owner tears
+ * down, nothing counts.
+ */
+TEST_F_TIMEOUT(p5, model_last_put_in_worker_self_waits, 60)
+{
+	__u64 self_wait = 0;
+	struct mmrace_run r;
+	int i;
+
+	for (i = 0; i < P5_MAX_RUNS / 2 && !self_wait; i++) {
+		ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_LAST_PUT_IN_WORKER,
+					 MMRACE_P5_SHARED_NO, 0, P5_FIRST_MS,
+					 &r));
+		p5_log(self->fd, "last_put_in_worker", &r);
+		self_wait += r.counters[MMRACE_P5_C_SELF_WAIT];
+		EXPECT_EQ(0, r.counters[MMRACE_P5_C_AFTER_EXIT]);
+		EXPECT_EQ(0, r.counters[MMRACE_P5_C_IMBALANCE]);
+	}
+	EXPECT_LT(0, self_wait)
+		TH_LOG("no last put inside the flushed work in %d runs of %d ms",
+		       i, P5_FIRST_MS);
+	TH_LOG("last_put_in_worker: %llu self-waits in %d runs of %d ms (%.1f per run)",
+	       self_wait, i, P5_FIRST_MS, (double)self_wait / i);
+
+	/* The kill after the drain: the window cannot open. */
+	mmrace_run_init(&r, MMRACE_P5_FAULTQ, MMRACE_P5_LAST_PUT_IN_WORKER);
+	r.threads = 2;
+	r.duration_ms = P5_FIRST_MS;
+	r.arg[MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_NO;
+	r.arg[MMRACE_P5_ARG_QUEUE] = 256;
+	r.arg[MMRACE_P5_ARG_KILL_AT] = 256;
+	ASSERT_EQ(0, mmrace_run(self->fd, &r));
+	p5_log(self->fd, "last_put_in_worker, kill after the drain", &r);
+	EXPECT_LT(0, r.counters[MMRACE_P5_C_LIVES]);
+	EXPECT_EQ(0, r.counters[MMRACE_P5_C_SELF_WAIT]);
+	EXPECT_EQ(0, r.counters[MMRACE_P5_C_TEARDOWN_BY_WORKER]);
+	EXPECT_EQ(0, r.violations);
+}
+
+/*
+ * The gift keeps the dying mm alive until the queue drained (KVM's async
+ * #PF before 6.9): the fixed gifted variants handle every fault queued
+ * before the kill, mmget (KVM's 6.9 fix) refuses those after it. Logged:
+ * the time from the kill to the last put, per life.
+ */
+TEST_F_TIMEOUT(p5, model_gift_keeps_mm_alive, 300)
+{
+	__u64 deferred, async, mmget;
+	double deferred_ns, async_ns, mmget_ns;
+
+	p5_model_fixed(_metadata, self->fd, MMRACE_P5_PUT_DEFERRED,
+		       "put_deferred", &deferred, &deferred_ns);
+	p5_model_fixed(_metadata, self->fd, MMRACE_P5_PUT_ASYNC, "put_async",
+		       &async, &async_ns);
+	p5_model_fixed(_metadata, self->fd, MMRACE_P5_MMGET, "mmget", &mmget,
+		       &mmget_ns);
+	TH_LOG("the mm alive after the kill, per life: put_deferred %.2f us, put_async %.2f us, mmget %.2f us (%.1f and %.1f times mmget's)",
+	       deferred_ns / 1e3, async_ns / 1e3, mmget_ns / 1e3,
+	       mmget_ns ? deferred_ns / mmget_ns : 0,
+	       mmget_ns ? async_ns / mmget_ns : 0);
+	TH_LOG("faults handled after the kill, per life: put_deferred %llu, put_async %llu, mmget %llu",
+	       deferred, async, mmget);
+	EXPECT_LT(10 * mmget, deferred);
+	EXPECT_LT(10 * mmget, async);
+	/* 350 times mmget's in a 6.1 TCG guest: the gift holds the queue's time. */
+	EXPECT_LT(10 * mmget_ns, deferred_ns);
+	EXPECT_LT(10 * mmget_ns, async_ns);
+}
+
+/*
+ * controls.c's rows p5_put_deferred and p5_put_async, at a smaller
+ * budget: the fixed variant has no violation and its witness counts
+ * (put_deferred: a worker's put, outside the work, tore the mm down;
+ * put_async: a worker's mmput_async() was the last); with the kill after
+ * the drain the witness stays 0; last_put_in_worker raises self_wait.
+ */
+static void p5_gifted_row(struct __test_metadata *_metadata, int fd,
+			  __u64 fixed, int witness, const char *name)
+{
+	__u64 want = mmrace_budget(fd, P5_WORK_FAULTS / 4);
+	__u64 submitted = 0, seen = 0, violations = 0;
+	struct mmrace_run r = { 0 };
+	int i;
+
+	for (i = 0; i < P5_MAX_RUNS && submitted < want; i++) {
+		__u64 ms = mmrace_next_ms(want, submitted,
+					  r.counters[MMRACE_P5_C_SUBMITTED],
+					  r.elapsed_ns, P5_FIRST_MS, P5_RUN_MS);
+
+		ASSERT_EQ(0, p5_model_ms(fd, fixed, MMRACE_P5_SHARED_NO, 0, ms,
+					 &r));
+		if (!i)
+			p5_log(fd, name, &r);
+		submitted += r.counters[MMRACE_P5_C_SUBMITTED];
+		seen += r.counters[witness];
+		violations += r.violations;
+	}
+	TH_LOG("%s: %d runs, %llu faults, witness %llu, %llu violations",
+	       name, i, submitted, seen, violations);
+	EXPECT_LE(want, submitted);
+	EXPECT_EQ(0, violations);
+	EXPECT_LT(0, seen);
+
+	/* The witness control: the kill after the queue drained. */
+	mmrace_run_init(&r, MMRACE_P5_FAULTQ, fixed);
+	r.threads = 2;
+	r.duration_ms = P5_FIRST_MS;
+	r.arg[MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_NO;
+	r.arg[MMRACE_P5_ARG_QUEUE] = 256;
+	r.arg[MMRACE_P5_ARG_KILL_AT] = 256;
+	ASSERT_EQ(0, mmrace_run(fd, &r));
+	p5_log(fd, "witness control: the kill after the drain", &r);
+	EXPECT_LT(0, r.counters[MMRACE_P5_C_SUBMITTED]);
+	EXPECT_EQ(0, r.counters[witness]);
+	EXPECT_EQ(0, r.violations);
+}
+
+TEST_F_TIMEOUT(p5, model_gifted_rows, 300)
+{
+	__u64 detected = 0, submitted = 0;
+	struct mmrace_run r;
+	int i;
+
+	p5_gifted_row(_metadata, self->fd, MMRACE_P5_PUT_DEFERRED,
+		      MMRACE_P5_C_TEARDOWN_BY_WORKER, "put_deferred");
+	p5_gifted_row(_metadata, self->fd, MMRACE_P5_PUT_ASYNC,
+		      MMRACE_P5_C_ASYNC_LAST_PUT, "put_async");
+	/* The negative control, as controls.c runs it: stop on detection. */
+	for (i = 0; i < P5_MAX_RUNS / 2 && !detected; i++) {
+		mmrace_run_init(&r, MMRACE_P5_FAULTQ,
+				MMRACE_P5_LAST_PUT_IN_WORKER);
+		r.threads = 2;
+		r.duration_ms = P5_FIRST_MS;
+		r.flags = MMRACE_RUN_STOP_ON_DETECT;
+		r.arg[MMRACE_P5_ARG_SHARED] = MMRACE_P5_SHARED_NO;
+		ASSERT_EQ(0, mmrace_run(self->fd, &r));
+		p5_log(self->fd, "last_put_in_worker, stop on detection", &r);
+		detected += r.counters[MMRACE_P5_C_SELF_WAIT];
+		submitted += r.counters[MMRACE_P5_C_SUBMITTED];
+	}
+	EXPECT_LT(0, detected);
+	TH_LOG("negative control: self_wait after %llu faults", submitted);
 }
 
 TEST_F(p5, model_bad_args)
@@ -290,11 +452,12 @@ static int fq_read(int fd, void *addr, __u64 *val, __u64 *pfn)
 static void fq_log(struct __test_metadata *_metadata, const char *what,
 		   const struct mmrace_faultq_stats *s)
 {
-	TH_LOG("%s: submitted=%llu processed=%llu early=%llu late=%llu errors=%llu retried=%llu false_abort=%llu abort_exiting=%llu after_exit=%llu pending=%llu mirrored=%llu invalidations=%llu released=%llu after_mark=%llu mark_to_release_ms=%.1f mark_to_drain_ms=%.1f",
+	TH_LOG("%s: submitted=%llu processed=%llu early=%llu late=%llu errors=%llu retried=%llu false_abort=%llu abort_exiting=%llu after_exit=%llu pending=%llu mirrored=%llu invalidations=%llu released=%llu self_wait=%llu release_in_kworker=%llu after_mark=%llu mark_to_release_ms=%.1f mark_to_drain_ms=%.1f",
 	       what, s->submitted, s->processed, s->aborted_early,
 	       s->aborted_late, s->errors, s->retried, s->false_abort,
 	       s->abort_exiting, s->after_exit, s->pending, s->mirrored, s->invalidations,
-	       s->released, s->processed_after_mark,
+	       s->released, s->self_wait, s->release_in_kworker,
+	       s->processed_after_mark,
 	       s->mark_to_release_ns / 1e6, s->mark_to_drain_ns / 1e6);
 }
 
@@ -386,6 +549,14 @@ TEST_F_TIMEOUT(p5, storm_owner_check, 120)
 	fq_storm(_metadata, self->ncpu, MMRACE_P5_OWNER_CHECK, "owner_check");
 }
 
+/* The gifts of a live process's storms: never its last reference. */
+TEST_F_TIMEOUT(p5, storm_gifted, 120)
+{
+	fq_storm(_metadata, self->ncpu, MMRACE_P5_LAST_PUT_IN_WORKER,
+		 "last_put_in_worker");
+	fq_storm(_metadata, self->ncpu, MMRACE_P5_PUT_ASYNC, "put_async");
+}
+
 /*
  * Throughput at 1, 2 and all CPUs' worth of workers, per real variant:
  * reported (a benchmark, not a timed test); asserted: every fault done.
@@ -468,7 +639,9 @@ TEST_F_TIMEOUT(p5, munmap_during_storm, 120)
  * A victim process opens the device; the test takes a copy of its file
  * with pidfd_getfd(), so the device outlives the victim and can be asked
  * afterwards. With @sibling the victim first starts a CLONE_VM process
- * (not a thread) that keeps the mm alive after the victim dies.
+ * (not a thread) that keeps the mm alive after the victim dies. A
+ * @map_fd of 0 or more is mapped shared by the victim, then closed: its
+ * file's last close comes when the victim's mm is torn down.
  */
 struct victim {
 	pid_t pid;
@@ -484,7 +657,7 @@ static int sibling_fn(void *arg)
 	return 0;
 }
 
-static int victim_start(struct victim *v, bool sibling)
+static int victim_start(struct victim *v, bool sibling, int map_fd)
 {
 	struct {
 		char *mem;
@@ -502,6 +675,13 @@ static int victim_start(struct victim *v, bool sibling)
 		msg.fd = mmrace_open();
 		msg.mem = map_pages(P5_PAGES);
 		msg.sibling = 0;
+		/* Only the mapping holds @map_fd's file from here on. */
+		if (map_fd >= 0 &&
+		    mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 map_fd, 0) == MAP_FAILED)
+			msg.mem = NULL;
+		if (map_fd >= 0)
+			close(map_fd);
 		if (sibling) {
 			size_t sz = 64 * 1024;
 			char *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE,
@@ -533,18 +713,22 @@ struct kill_result {
 	double wait_ms;
 };
 
-/* Queue a long storm, SIGKILL the victim in its middle, wait for the drain. */
+/*
+ * Queue a long storm (@storms of P5_PAGES faults, 0: P5_KILL_STORMS),
+ * SIGKILL the victim in its middle, wait for the drain.
+ */
 static void kill_during_storm(struct __test_metadata *_metadata, int ncpu,
-			      __u64 variant, const char *name,
+			      __u64 variant, const char *name, int storms,
 			      struct kill_result *res)
 {
 	struct mmrace_faultq_stats st;
 	struct victim v;
-	int i, storms;
 	double t0;
+	int i;
 
-	ASSERT_EQ(0, victim_start(&v, false));
-	storms = mmrace_budget(v.fd, P5_KILL_STORMS);
+	ASSERT_EQ(0, victim_start(&v, false, -1));
+	if (!storms)
+		storms = mmrace_budget(v.fd, P5_KILL_STORMS);
 	for (i = 0; i < storms; i++)
 		ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0,
 				    ncpu));
@@ -595,7 +779,7 @@ TEST_F_TIMEOUT(p5, kill_during_storm, 300)
 
 	for (i = 0; i < 4; i++)
 		kill_during_storm(_metadata, self->ncpu, vs[i].variant,
-				  vs[i].name, &res[i]);
+				  vs[i].name, 0, &res[i]);
 	for (i = 0; i < 4; i++)
 		TH_LOG("%-12s processed after kill %8llu, aborted %8llu, kill->mm released %8.1f ms, kill->drained %8.1f ms",
 		       vs[i].name, res[i].st.processed_after_mark,
@@ -633,6 +817,140 @@ TEST_F_TIMEOUT(p5, kill_during_storm, 300)
 }
 
 /*
+ * A kill in the middle of a storm whose every fault holds a reference:
+ * the victim's exit drops its own, the faults run on, and the last work
+ * item's put releases the mm. Returns the stats once released, or after
+ * 5 s.
+ */
+static void gifted_kill_one(struct __test_metadata *_metadata, int ncpu,
+			    __u64 variant, const char *name,
+			    struct mmrace_faultq_stats *res)
+{
+	struct mmrace_faultq_stats st;
+	struct victim v;
+	int i;
+
+	ASSERT_EQ(0, victim_start(&v, false, -1));
+	for (i = 0; i < P5_GIFT_STORMS; i++)
+		ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0,
+				    ncpu));
+	/* Let a tenth of the first storm go through. */
+	do {
+		ASSERT_EQ(0, fq_wait(v.fd, 0, 0, &st));
+		usleep(1000);
+	} while (st.processed < P5_PAGES / 10);
+	ASSERT_EQ(0, fq_wait(v.fd, 0, 1, &st));
+	kill(v.pid, SIGKILL);
+	ASSERT_EQ(v.pid, waitpid(v.pid, NULL, 0));
+	ASSERT_EQ(0, fq_wait(v.fd, 60000, 0, res));
+	/* put_async's release comes later, from system_wq. */
+	for (i = 0; i < 500 && !res->released; i++) {
+		usleep(10000);
+		ASSERT_EQ(0, fq_wait(v.fd, 0, 0, res));
+	}
+	fq_log(_metadata, name, res);
+	fq_check_sum(_metadata, res);
+	/* The gift runs every fault: none fails, none is dropped. */
+	EXPECT_EQ(0, res->errors);
+	EXPECT_EQ(0, res->aborted_early + res->aborted_late);
+	EXPECT_EQ(P5_GIFT_STORMS * P5_PAGES, res->processed);
+	/* Every gift was dropped: the mm was released. */
+	EXPECT_EQ(1, res->released);
+	close(v.fd);
+}
+
+/*
+ * last_put_in_worker: the mm's release runs inside the device's work item
+ * (where amdkfd's release flushed that work: a deadlock, counted here,
+ * never waited for); put_async: in system_wq. A gifted reference keeps
+ * the mm alive until the queue drained, where mmget refuses faults once
+ * the victim's exit dropped its reference.
+ */
+TEST_F_TIMEOUT(p5, gifted_kill, 300)
+{
+	struct mmrace_faultq_stats in_work, async;
+	struct kill_result mmget;
+
+	gifted_kill_one(_metadata, self->ncpu, MMRACE_P5_LAST_PUT_IN_WORKER,
+			"last_put_in_worker", &in_work);
+	EXPECT_EQ(1, in_work.self_wait);
+	EXPECT_EQ(0, in_work.release_in_kworker);
+	gifted_kill_one(_metadata, self->ncpu, MMRACE_P5_PUT_ASYNC,
+			"put_async", &async);
+	EXPECT_EQ(0, async.self_wait);
+	EXPECT_EQ(1, async.release_in_kworker);
+	/* The comparison: the same kill with mmget. */
+	kill_during_storm(_metadata, self->ncpu, MMRACE_P5_MMGET, "mmget",
+			  P5_GIFT_STORMS, &mmget);
+	EXPECT_EQ(0, mmget.st.self_wait);
+	EXPECT_EQ(0, mmget.st.release_in_kworker);
+	TH_LOG("a gifted reference kept the mm alive %.1f ms (in the work) and %.1f ms (mmput_async) after the kill, mmget %.1f ms; faults handled after the kill: %llu, %llu, mmget %llu",
+	       in_work.mark_to_release_ns / 1e6, async.mark_to_release_ns / 1e6,
+	       mmget.st.mark_to_release_ns / 1e6,
+	       in_work.processed_after_mark, async.processed_after_mark,
+	       mmget.st.processed_after_mark);
+	EXPECT_LT(2 * mmget.st.processed_after_mark,
+		  async.processed_after_mark);
+	EXPECT_LT(2 * mmget.st.processed_after_mark,
+		  in_work.processed_after_mark);
+}
+
+/*
+ * Closing the device with gifted faults queued drops every gift: those of
+ * the faults its work items drop on the way out, and those of the storms
+ * they never reached. The victim's mm maps a memfd that nothing else
+ * holds, watched with inotify: the file's last close (IN_CLOSE) comes
+ * when the mm is torn down; a gift leaked would keep the mm, and the
+ * file, for ever.
+ */
+static void gifted_close_one(struct __test_metadata *_metadata, int ncpu,
+			     __u64 variant, const char *name)
+{
+	char path[64], buf[4096];
+	struct pollfd pfd;
+	struct victim v;
+	int mfd, ifd, i, n;
+	double t0;
+
+	mfd = memfd_create("mmrace-p5-gift", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, page_size));
+	ifd = inotify_init1(IN_NONBLOCK);
+	ASSERT_LE(0, ifd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	ASSERT_LE(0, inotify_add_watch(ifd, path, IN_CLOSE));
+	ASSERT_EQ(0, victim_start(&v, false, mfd));
+	/* The victim's mapping holds the file alone now. */
+	close(mfd);
+	EXPECT_GT(0, read(ifd, buf, sizeof(buf)));
+	for (i = 0; i < P5_KILL_STORMS; i++)
+		ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0,
+				    ncpu));
+	kill(v.pid, SIGKILL);
+	ASSERT_EQ(v.pid, waitpid(v.pid, NULL, 0));
+	t0 = now_ms();
+	close(v.fd);
+	pfd.fd = ifd;
+	pfd.events = POLLIN;
+	n = poll(&pfd, 1, 10000);
+	EXPECT_EQ(1, n)
+		TH_LOG("%s: the victim's mm still maps its file 10 s after the close: a gift leaked",
+		       name);
+	if (n == 1)
+		TH_LOG("%s: closed with up to %d gifted faults queued, the mm torn down %.1f ms after the close",
+		       name, P5_KILL_STORMS * P5_PAGES, now_ms() - t0);
+	close(ifd);
+}
+
+TEST_F_TIMEOUT(p5, gifted_close_drops_gifts, 120)
+{
+	gifted_close_one(_metadata, self->ncpu, MMRACE_P5_LAST_PUT_IN_WORKER,
+			 "last_put_in_worker");
+	gifted_close_one(_metadata, self->ncpu, MMRACE_P5_PUT_ASYNC,
+			 "put_async");
+}
+
+/*
  * A CLONE_VM sibling keeps the mm alive after the opener died: the mm-based
  * variants go on faulting for it, owner_check drops its faults.
  */
@@ -642,7 +960,7 @@ static void sibling_storm(struct __test_metadata *_metadata, int ncpu,
 {
 	struct victim v;
 
-	ASSERT_EQ(0, victim_start(&v, true));
+	ASSERT_EQ(0, victim_start(&v, true, -1));
 	kill(v.pid, SIGKILL);
 	ASSERT_EQ(v.pid, waitpid(v.pid, NULL, 0));
 	ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0, ncpu));
@@ -688,6 +1006,7 @@ TEST_F(p5, device_bad_input)
 	EXPECT_EQ(-ENOENT, fq_wait(fd, 0, 0, &st));
 	EXPECT_EQ(-ENOENT, fq_read(fd, m, &v, NULL));
 	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_HINT_ONLY, m, 1, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_PUT_DEFERRED, m, 1, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_NR_VARIANTS, m, 1, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m, 0, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m,

@@ -28,6 +28,17 @@
  *	faults are dropped)
  * @MMRACE_P5_HINT_ONLY: the peek and no reference across the fault
  *	(broken: races exit_mmap; model only, the real device refuses it)
+ * @MMRACE_P5_LAST_PUT_IN_WORKER: each queued fault holds an mm_users
+ *	reference from the queue on (the gift: KVM's async #PF before 6.9),
+ *	dropped by mmput() inside the work item the mm's release flushes
+ *	(broken: when that put is the last, exit_mmap's release waits on the
+ *	work it runs in, amdkfd's fa582c6f3684 deadlock; the model and the
+ *	device count it, never wait)
+ * @MMRACE_P5_PUT_DEFERRED: the gift, dropped after the worker left the
+ *	flushed work (amdkfd's fixes a29e067bd389 and 6225bb3a88d2; model
+ *	only, the real device refuses it)
+ * @MMRACE_P5_PUT_ASYNC: the gift, dropped by mmput_async() inside the
+ *	work: a last put hands the teardown to another context
  * @MMRACE_P5_NR_VARIANTS: number of variants (not a variant)
  */
 enum mmrace_p5_variant {
@@ -36,6 +47,9 @@ enum mmrace_p5_variant {
 	MMRACE_P5_MMGET,
 	MMRACE_P5_OWNER_CHECK,
 	MMRACE_P5_HINT_ONLY,
+	MMRACE_P5_LAST_PUT_IN_WORKER,
+	MMRACE_P5_PUT_DEFERRED,
+	MMRACE_P5_PUT_ASYNC,
 	MMRACE_P5_NR_VARIANTS,
 };
 
@@ -87,6 +101,14 @@ enum mmrace_p5_shared {
  * @MMRACE_P5_C_IMBALANCE: a life whose processed + aborted faults did not
  *	add up to the queue, or whose mm was not torn down (violation)
  * @MMRACE_P5_C_SHARED: 1 when a CLONE_VM sibling shared the mm
+ * @MMRACE_P5_C_SELF_WAIT: a last put ran the teardown inside the work
+ *	item its release flushes, a flush of itself (violation; counted,
+ *	never waited)
+ * @MMRACE_P5_C_ASYNC_LAST_PUT: a worker's mmput_async() was the last put:
+ *	the teardown went to another context
+ * @MMRACE_P5_C_ALIVE_AFTER_KILL_NS: ns from the owner's kill to the last
+ *	mm_users put, summed over lives (how long the queue kept the mm
+ *	alive after its owner died)
  * @MMRACE_P5_NR_COUNTERS: number of counters (not a counter)
  */
 enum mmrace_p5_counter {
@@ -102,6 +124,9 @@ enum mmrace_p5_counter {
 	MMRACE_P5_C_FALSE_ABORT,
 	MMRACE_P5_C_IMBALANCE,
 	MMRACE_P5_C_SHARED,
+	MMRACE_P5_C_SELF_WAIT,
+	MMRACE_P5_C_ASYNC_LAST_PUT,
+	MMRACE_P5_C_ALIVE_AFTER_KILL_NS,
 	MMRACE_P5_NR_COUNTERS,
 };
 
@@ -114,7 +139,8 @@ enum mmrace_p5_counter {
  * struct mmrace_faultq_submit - queue a storm of device faults
  *	(MMRACE_IOC_FAULTQ_SUBMIT)
  * @variant: in: &enum mmrace_p5_variant; fixed by the first submit of the
- *	file (a different one later gives -EINVAL; hint_only gives -EINVAL)
+ *	file (a different one later gives -EINVAL; hint_only and
+ *	put_deferred give -EINVAL)
  * @addr: in: address of the first fault in the opener's memory
  * @nr: in: faults, 1..MMRACE_FAULTQ_MAX_SUBMIT
  * @stride: in: bytes between two faults (0: one page)
@@ -133,7 +159,10 @@ enum mmrace_p5_counter {
  * whose last address (@addr + (@nr - 1) * @stride) does not fit in 64
  * bits too (a 57-bit address space allows one); addresses outside any VMA
  * or without access fail one by one (counted in
- * &mmrace_faultq_stats.errors). -ESRCH when the opener's mm has exited,
+ * &mmrace_faultq_stats.errors). last_put_in_worker and put_async take
+ * one mm_users reference per fault here, dropped by the work item after
+ * the fault (or by the close, for a fault that never ran). -ESRCH when
+ * the opener's mm has exited,
  * -ENOSPC past MMRACE_FAULTQ_MAX_PENDING. -EDEADLK when the opener's mm
  * has P3's real subscribers (MMRACE_IOC_NOTIF_REGISTER, from any file)
  * and MMRACE_FAULTQ_ALLOW_ITREE_HANG is not set: see that flag.
@@ -198,6 +227,12 @@ struct mmrace_faultq_submit {
  *	and its owner dying, not yet reaped (its own reference may hold the
  *	mm until its exit_mm()'s mmput(): a right abort as far as the peek
  *	can tell, not counted in @false_abort)
+ * @self_wait: out: last_put_in_worker, put_async: 1 once the mm's release
+ *	ran inside one of the device's work items (a work item's put of a
+ *	fault's reference was the last: a release that flushed the work, as
+ *	amdkfd's did, would wait for itself; the device never flushes there)
+ * @release_in_kworker: out: last_put_in_worker, put_async: 1 once the
+ *	mm's release ran in another kworker (mmput_async()'s system_wq)
  *
  * processed + aborted_early + aborted_late + errors == submitted - pending.
  */
@@ -221,6 +256,8 @@ struct mmrace_faultq_stats {
 	__u64 mark_to_release_ns;
 	__u64 mark_to_drain_ns;
 	__u64 abort_exiting;
+	__u64 self_wait;
+	__u64 release_in_kworker;
 };
 
 /**
