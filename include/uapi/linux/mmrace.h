@@ -25,9 +25,14 @@
  * 1: the first release; 2: MMRACE_RUN_NO_BATCH and MMRACE_DF_BATCH (a
  * version 1 module refuses the flag with -EINVAL); 3: P4 counts its
  * instances by MMRACE_P4_GROUP (a pair's last group is not counted) and
- * P2 has MMRACE_P2_C_READ_LOCKED_LATE.
+ * P2 has MMRACE_P2_C_READ_LOCKED_LATE; 4: P2's writer_locked and
+ * writer_unlocked (MMRACE_P2_ARG_PRIVATE_OBJ, two counters), P5's
+ * last_put_in_worker, put_deferred and put_async (three counters, and
+ * self_wait and release_in_kworker at the end of struct
+ * mmrace_faultq_stats); each pattern's catalogue moved to a header of its
+ * own, every value unchanged.
  */
-#define MMRACE_ABI_VERSION	3
+#define MMRACE_ABI_VERSION	4
 #define MMRACE_DEV_PATH		"/dev/mmrace"
 
 /* Largest number of counters a pattern reports in a run result. */
