@@ -184,28 +184,24 @@ static void mmrace_fill_run(struct mmrace_run *req,
 int mmrace_run(struct mmrace_run *req, struct mm_struct *mm)
 {
 	const struct mmrace_pattern *pat;
-	struct mmrace_params *prm;
+	struct mmrace_params prm;
 	struct mmrace_result *res;
 	u64 seq;
 	int ret;
 
-	prm = kzalloc_obj(*prm, GFP_KERNEL);
+	ret = mmrace_resolve(req, &pat, &prm);
+	if (ret)
+		return ret;
 	res = kzalloc_obj(*res, GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!prm || !res)
-		goto out;
-	ret = mmrace_resolve(req, &pat, prm);
-	if (ret)
-		goto out;
-	ret = mmrace_harness_run(pat, prm, mm, res, &seq);
-	if (ret)
-		goto out;
-	mmrace_fill_run(req, pat, prm, res);
-	mmrace_record_result(pat, req, seq);
-	atomic64_inc(&mmrace_runs);
-out:
+	if (!res)
+		return -ENOMEM;
+	ret = mmrace_harness_run(pat, &prm, mm, res, &seq);
+	if (!ret) {
+		mmrace_fill_run(req, pat, &prm, res);
+		mmrace_record_result(pat, req, seq);
+		atomic64_inc(&mmrace_runs);
+	}
 	kfree(res);
-	kfree(prm);
 	return ret;
 }
 
@@ -524,10 +520,14 @@ static bool __init mmrace_registry_init(void)
 #include "patterns.h"
 #undef MMRACE_PATTERN
 
+	/* Every slot first: the ioctl lookup below walks them all. */
+	for (p = 0; p < MMRACE_NR_PATTERNS; p++)
+		if (!mmrace_patterns[p])
+			return false;
 	for (p = 0; p < MMRACE_NR_PATTERNS; p++) {
 		const struct mmrace_pattern *pat = mmrace_patterns[p];
 
-		if (!pat || pat->id != p ||
+		if (pat->id != p ||
 		    pat->nr_variants > MMRACE_MAX_VARIANTS ||
 		    pat->nr_counters > MMRACE_MAX_COUNTERS)
 			return false;

@@ -13,7 +13,7 @@
 #include "mmrace_compat.h"
 
 /* The helpers tested are mmrace.ko's, exported to KUnit modules only. */
-MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
+MMRACE_IMPORT_KUNIT_NS();
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("mmrace: KUnit suites of the patterns' model code");

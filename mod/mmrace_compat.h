@@ -36,6 +36,17 @@
 #endif
 
 /*
+ * The KUnit module imports the namespace EXPORT_SYMBOL_IF_KUNIT() exports
+ * to: named by a string since 6.13, by an identifier before (a Kbuild
+ * grep of <linux/module.h>).
+ */
+#ifdef MMRACE_IMPORT_NS_IDENTIFIER
+#define MMRACE_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
+#else
+#define MMRACE_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#endif
+
+/*
  * kzalloc_obj(P, gfp): one zeroed object of P's type. 7.x's slab.h has it,
  * typed (and 7.x's checkpatch asks for it over kzalloc(sizeof(...))); on
  * older kernels it is this untyped equivalent (the 7.x build checks the

@@ -46,6 +46,15 @@
  * ("unable to reap") and leaves the rest to exit_mmap().
  */
 #define FQ_NONBLOCK_PAGES	16384
+/*
+ * Gifted references (one mm_users reference per queued fault) all devices
+ * hold at once: mm_users is an int, and one file alone may queue
+ * MMRACE_FAULTQ_MAX_PENDING faults; a submit past this budget gets
+ * -ENOSPC, so that no number of open files brings mm_users near overflow.
+ */
+#define FQ_MAX_GIFTS		(4L * 1024 * 1024)
+
+static atomic_long_t fq_gifts;
 
 static struct workqueue_struct *mmrace_fq_wq;
 
@@ -443,11 +452,13 @@ static void fq_fault(struct mmrace_faultq *fq, unsigned long addr, bool write)
  */
 static void fq_item_put(struct mmrace_faultq *fq)
 {
-	if (fq->ops->item_put)
-		fq->ops->item_put(fq->mm);
+	if (!fq->ops->item_put)
+		return;
+	fq->ops->item_put(fq->mm);
+	atomic_long_dec(&fq_gifts);
 }
 
-/* Drop @nr gifts of faults that will never run. */
+/* Drop @nr gifts of faults that will never run, the variant's way. */
 static void fq_item_put_many(struct mmrace_faultq *fq, unsigned long nr)
 {
 	unsigned long i;
@@ -455,7 +466,7 @@ static void fq_item_put_many(struct mmrace_faultq *fq, unsigned long nr)
 	if (!fq_gifted(fq))
 		return;
 	for (i = 0; i < nr; i++) {
-		mmput(fq->mm);
+		fq_item_put(fq);
 		if (!((i + 1) % 1024))
 			cond_resched();
 	}
@@ -634,15 +645,33 @@ static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 	s->nr = req->nr;
 	s->write = req->flags & MMRACE_FAULTQ_WRITE;
 
+	/*
+	 * Room first, before any reference is taken: the file's ioctls are
+	 * serialised, and its workers only ever shrink what is pending.
+	 */
+	if (atomic64_read(&fq->submitted) - atomic64_read(&fq->done) +
+	    req->nr > MMRACE_FAULTQ_MAX_PENDING) {
+		kfree(s);
+		return -ENOSPC;
+	}
+	/* The gifted variants: one reference per fault, within the budget. */
+	if (fq_gifted(fq) &&
+	    atomic_long_add_return(req->nr, &fq_gifts) > FQ_MAX_GIFTS) {
+		atomic_long_sub(req->nr, &fq_gifts);
+		kfree(s);
+		return -ENOSPC;
+	}
 	/* no_check: the queue holds mm_users while anything pends. */
 	need_ref = fq->ops->queue_ref;
 	if (need_ref && !mmget_not_zero(fq->mm)) {
 		kfree(s);
 		return -ESRCH;
 	}
-	/* The gifted variants: one reference per fault. */
 	if (fq_gifted(fq)) {
 		if (!mmget_not_zero(fq->mm)) {
+			atomic_long_sub(req->nr, &fq_gifts);
+			if (need_ref)
+				mmput(fq->mm);
 			kfree(s);
 			return -ESRCH;
 		}
@@ -650,15 +679,6 @@ static int mmrace_ioc_faultq_submit(struct mmrace_file *mf, void *arg)
 			mmget(fq->mm);
 	}
 	spin_lock(&fq->lock);
-	if (atomic64_read(&fq->submitted) - atomic64_read(&fq->done) +
-	    req->nr > MMRACE_FAULTQ_MAX_PENDING) {
-		spin_unlock(&fq->lock);
-		if (need_ref)
-			mmput(fq->mm);
-		fq_item_put_many(fq, req->nr);
-		kfree(s);
-		return -ENOSPC;
-	}
 	if (need_ref && !fq->queue_ref) {
 		fq->queue_ref = true;
 		need_ref = false;
