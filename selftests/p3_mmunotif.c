@@ -392,57 +392,81 @@ static void kmsg(const char *msg)
  * gives up (MMF_OOM_SKIP). A must still have all its ends. The kernel log
  * gets the OOM report between two markers that scripts/splat-scan knows.
  */
-TEST_F_TIMEOUT(p3, notif_memcg_oom, 120)
+/*
+ * A cgroup v2 memory cgroup of this test's own, 64 MiB and no swap, in
+ * @cg; 0, or -1 when the test was skipped (no cgroup v2 or no memory
+ * controller, or none can be made here).
+ */
+static int memcg_make(struct __test_metadata *_metadata, char *cg, size_t len)
 {
-	char cg[128], buf[256];
-	struct mmrace_notif_ctl c;
-	int pfd[2], gofd[2], pidfd, fd, i, ctl;
-	struct victim_msg msg = { -1, 0 };
-	pid_t pid;
+	char buf[256] = "";
+	int ctl;
 
 	ctl = open("/sys/fs/cgroup/cgroup.controllers", O_RDONLY);
 	if (ctl < 0)
-		SKIP(return, "no cgroup v2 at /sys/fs/cgroup");
-	memset(buf, 0, sizeof(buf));
+		SKIP(return -1, "no cgroup v2 at /sys/fs/cgroup");
 	if (read(ctl, buf, sizeof(buf) - 1) < 0 || !strstr(buf, "memory")) {
 		close(ctl);
-		SKIP(return, "cgroup v2 without the memory controller");
+		SKIP(return -1, "cgroup v2 without the memory controller");
 	}
 	close(ctl);
-	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/mmrace-oom-%d", getpid());
+	snprintf(cg, len, "/sys/fs/cgroup/mmrace-oom-%d", getpid());
 	if (cg_write("/sys/fs/cgroup", "cgroup.subtree_control", "+memory") ||
 	    mkdir(cg, 0755))
-		SKIP(return, "cannot make a memory cgroup: %s", strerror(errno));
+		SKIP(return -1, "cannot make a memory cgroup: %s",
+		     strerror(errno));
 	ASSERT_EQ(0, cg_write(cg, "memory.max", "67108864"));
 	cg_write(cg, "memory.swap.max", "0");
+	return 0;
+}
 
+/*
+ * The OOM victim, a child in @cg: A and B registered, a thread asleep in
+ * the module (it keeps the mm), its file's number and whether all of that
+ * worked sent up @up; then, once @go gives the word, it allocates until
+ * the OOM killer kills it. Never returns.
+ */
+static void memcg_victim(const char *cg, int up, int go)
+{
+	struct victim_msg msg = { -1, 0 };
+	char buf[32], word;
+	pthread_t th;
+
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	if (cg_write(cg, "cgroup.procs", buf))
+		_exit(1);
+	cg_write("/proc/self", "oom_score_adj", "1000");
+	msg.fd = mmrace_open();
+	if (msg.fd >= 0 && !notif_register(msg.fd, 0))
+		msg.ok = !pthread_create(&th, NULL, victim_sleeper, &msg.fd);
+	if (write(up, &msg, sizeof(msg)) != sizeof(msg) ||
+	    read(go, &word, 1) != 1)
+		_exit(1);
+	for (;;) {
+		char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m != MAP_FAILED)
+			memset(m, 1, 1 << 20);
+	}
+}
+
+TEST_F_TIMEOUT(p3, notif_memcg_oom, 120)
+{
+	struct victim_msg msg = { -1, 0 };
+	struct mmrace_notif_ctl c;
+	int pfd[2], gofd[2], pidfd, fd, i;
+	char cg[128];
+	pid_t pid;
+
+	if (memcg_make(_metadata, cg, sizeof(cg)))
+		return;
 	ASSERT_EQ(0, pipe(pfd));
 	ASSERT_EQ(0, pipe(gofd));
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pthread_t th;
-		char go;
-
-		snprintf(buf, sizeof(buf), "%d", getpid());
-		if (cg_write(cg, "cgroup.procs", buf))
-			_exit(1);
-		cg_write("/proc/self", "oom_score_adj", "1000");
-		msg.fd = mmrace_open();
-		if (msg.fd >= 0 && !notif_register(msg.fd, 0))
-			msg.ok = !pthread_create(&th, NULL, victim_sleeper,
-						 &msg.fd);
-		if (write(pfd[1], &msg, sizeof(msg)) != sizeof(msg) ||
-		    read(gofd[0], &go, 1) != 1)
-			_exit(1);
-		for (;;) {
-			char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-			if (m != MAP_FAILED)
-				memset(m, 1, 1 << 20);
-		}
-	}
+	if (pid == 0)
+		memcg_victim(cg, pfd[1], gofd[0]);
 	ASSERT_EQ(sizeof(msg), read(pfd[0], &msg, sizeof(msg)));
 	ASSERT_TRUE(msg.ok);
 	fd = mmrace_getfd(pid, msg.fd, &pidfd);
