@@ -23,7 +23,9 @@
 #                   CSV, JSON and plots under results/<time>/ (gnuplot)
 #   make litmus     P4's litmus tests: herd7's verdicts beside the CPU's
 #                   histograms, klitmus7 beside P4 (results/litmus-<time>/)
-#   make lint       checkpatch --strict, sparse, W=1, kernel-doc
+#   make lint       checkpatch --strict, sparse, W=1, kernel-doc, htmldocs
+#   make htmldocs   the documentation, the uapi's kernel-doc rendered, as
+#                   HTML in build/htmldocs (Sphinx, warnings are errors)
 #   make clean
 
 SHELL := /bin/bash
@@ -59,6 +61,13 @@ setup:
 
 lint: setup
 	scripts/lint
+
+# Sphinx with the kernel's kernel-doc extension, from the linux-source tree
+# scripts/ksrc unpacks (srctree, as in the kernel's own make htmldocs).
+htmldocs:
+	srctree=$$(scripts/ksrc 7.3) sphinx-build -W --keep-going -q -b html \
+		Documentation build/htmldocs
+	@echo "make htmldocs: build/htmldocs/index.html"
 
 run: setup selftests
 	@k=$$(scripts/kernels default); \
@@ -98,4 +107,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module selftests kselftest-tar lava setup lint run check check-debug check-kcsan bench litmus clean
+.PHONY: htmldocs all module selftests kselftest-tar lava setup lint run check check-debug check-kcsan bench litmus clean
