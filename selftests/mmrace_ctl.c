@@ -197,7 +197,7 @@ static void table_row(struct table_opts *o, __u64 p, __u64 v,
 	if (ret) {
 		o->errors++;
 		printf(o->csv ? "%s,%s,%llu,%u,error,%s\n" :
-				"%-12s %-13s %6llu run %u: %s\n",
+				"%-12s %-18s %6llu run %u: %s\n",
 		       pname, vn, (unsigned long long)window, run,
 		       strerror(-ret));
 		return;
@@ -212,7 +212,7 @@ static void table_row(struct table_opts *o, __u64 p, __u64 v,
 		       (long long)r.first_detect_ns);
 		return;
 	}
-	printf("%-12s %-13s %-6s %6llu %3llu %11llu %8.1f %10llu %10.1f ",
+	printf("%-12s %-18s %-6s %6llu %3llu %11llu %8.1f %10llu %10.1f ",
 	       pname, vn, flags & MMRACE_DF_BROKEN ? "broken" : "fixed",
 	       r.window_ns, r.threads, r.ops, mmrace_ns_per_op(&r),
 	       r.violations, rate);
@@ -258,7 +258,7 @@ static int cmd_table(int argc, char **argv)
 	if (o.csv)
 		printf("pattern,variant,kind,window_ns,run,threads,ops,elapsed_ns,ns_per_op,violations,violations_per_mop,first_detect_ns\n");
 	else
-		printf("%-12s %-13s %-6s %6s %3s %11s %8s %10s %10s %12s\n",
+		printf("%-12s %-18s %-6s %6s %3s %11s %8s %10s %10s %12s\n",
 		       "pattern", "variant", "kind", "window", "thr", "ops",
 		       "ns/op", "violations", "per Mop", "first(us)");
 	for (p = 0; p < info.nr_patterns; p++) {
