@@ -712,6 +712,33 @@ static int victim_start(struct victim *v, bool sibling, int map_fd)
 }
 
 
+/*
+ * Queue @storms storms of P5_PAGES faults on victim @v, let a tenth of the
+ * first one through, mark, SIGKILL the victim and reap it. Returns the
+ * time of the kill (now_ms()).
+ */
+static double storm_then_kill(struct __test_metadata *_metadata, int ncpu,
+			      struct victim *v, __u64 variant, int storms)
+{
+	struct mmrace_faultq_stats st;
+	double t0;
+	int i;
+
+	for (i = 0; i < storms; i++)
+		ASSERT_EQ(0, submit(v->fd, variant, v->mem, P5_PAGES, 0, 0,
+				    ncpu));
+	/* Let a tenth of the first storm go through. */
+	do {
+		ASSERT_EQ(0, fq_wait(v->fd, 0, 0, &st));
+		usleep(1000);
+	} while (st.processed < P5_PAGES / 10);
+	ASSERT_EQ(0, fq_wait(v->fd, 0, 1, &st));
+	kill(v->pid, SIGKILL);
+	t0 = now_ms();
+	ASSERT_EQ(v->pid, waitpid(v->pid, NULL, 0));
+	return t0;
+}
+
 struct kill_result {
 	struct mmrace_faultq_stats st;
 	double wait_ms;
@@ -728,23 +755,11 @@ static void kill_during_storm(struct __test_metadata *_metadata, int ncpu,
 	struct mmrace_faultq_stats st;
 	struct victim v;
 	double t0;
-	int i;
 
 	ASSERT_EQ(0, victim_start(&v, false, -1));
 	if (!storms)
 		storms = mmrace_budget(v.fd, P5_KILL_STORMS);
-	for (i = 0; i < storms; i++)
-		ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0,
-				    ncpu));
-	/* Let a tenth of the first storm go through. */
-	do {
-		ASSERT_EQ(0, fq_wait(v.fd, 0, 0, &st));
-		usleep(1000);
-	} while (st.processed < P5_PAGES / 10);
-	ASSERT_EQ(0, fq_wait(v.fd, 0, 1, &st));
-	kill(v.pid, SIGKILL);
-	t0 = now_ms();
-	ASSERT_EQ(v.pid, waitpid(v.pid, NULL, 0));
+	t0 = storm_then_kill(_metadata, ncpu, &v, variant, storms);
 	ASSERT_EQ(0, fq_wait(v.fd, 60000, 0, &res->st));
 	res->wait_ms = now_ms() - t0;
 	fq_log(_metadata, name, &res->st);
@@ -830,22 +845,11 @@ static void gifted_kill_one(struct __test_metadata *_metadata, int ncpu,
 			    __u64 variant, const char *name,
 			    struct mmrace_faultq_stats *res)
 {
-	struct mmrace_faultq_stats st;
 	struct victim v;
 	int i;
 
 	ASSERT_EQ(0, victim_start(&v, false, -1));
-	for (i = 0; i < P5_GIFT_STORMS; i++)
-		ASSERT_EQ(0, submit(v.fd, variant, v.mem, P5_PAGES, 0, 0,
-				    ncpu));
-	/* Let a tenth of the first storm go through. */
-	do {
-		ASSERT_EQ(0, fq_wait(v.fd, 0, 0, &st));
-		usleep(1000);
-	} while (st.processed < P5_PAGES / 10);
-	ASSERT_EQ(0, fq_wait(v.fd, 0, 1, &st));
-	kill(v.pid, SIGKILL);
-	ASSERT_EQ(v.pid, waitpid(v.pid, NULL, 0));
+	storm_then_kill(_metadata, ncpu, &v, variant, P5_GIFT_STORMS);
 	ASSERT_EQ(0, fq_wait(v.fd, 60000, 0, res));
 	/* put_async's release comes later, from system_wq. */
 	for (i = 0; i < 500 && !res->released; i++) {
