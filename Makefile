@@ -79,7 +79,7 @@ check: setup selftests
 	scripts/check-kernels --lint $$(scripts/kernels check)
 
 # The suite on the lockdep + KASAN + kmemleak guest kernel alone (make check
-# runs it too). The kernel is built from Debian's linux-source-6.12 into
+# runs it too). The kernel is built from Debian's linux-source-7.3 into
 # /var/cache/mmrace the first time, cached by its inputs afterwards.
 check-debug: setup selftests
 	scripts/check-kernels debug
