@@ -11,8 +11,10 @@ import os
 import sys
 
 srctree = os.environ.get('srctree')
-if not srctree:
-    raise RuntimeError('set srctree to a kernel source tree (make htmldocs does)')
+if not srctree or not os.path.isdir(os.path.join(srctree, 'Documentation', 'sphinx')):
+    raise RuntimeError('srctree must name a kernel source tree with '
+                       'Documentation/sphinx (make htmldocs takes '
+                       'linux-source-7.3 from scripts/ksrc: run make setup)')
 sys.path.insert(0, os.path.join(srctree, 'Documentation', 'sphinx'))
 
 project = 'mmrace'

@@ -32,11 +32,11 @@
  * different lines), the iterations of a group back to back, as klitmus7
  * runs its instances. After its part of each iteration the fork side
  * counts the outcome of the cell a group back (final since the rendezvous)
- * and zeroes it. Groups of 4 against one rendezvous per iteration, in a
- * 6.1 TCG guest: 0.18 against 0.24 us per iteration for once, as many
- * forbidden outcomes per million (medians of 5). The histogram is
- * klitmus7's: the four outcomes, with the forbidden one ("neither side
- * copies") counted as a violation.
+ * and zeroes it. A group shares one rendezvous among its iterations,
+ * which costs less per iteration and leaves the outcome rates as they
+ * were (Documentation/results.rst). The histogram is klitmus7's: the four
+ * outcomes, with the forbidden one ("neither side copies") counted as a
+ * violation.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
