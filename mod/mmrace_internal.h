@@ -14,7 +14,7 @@
 #include "mmrace.h"
 
 /* Largest number of variants of any pattern (size of the results table). */
-#define MMRACE_MAX_VARIANTS	8
+#define MMRACE_MAX_VARIANTS	12
 
 /**
  * struct mmrace_result - what a run measured, owned by the harness

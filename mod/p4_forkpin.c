@@ -50,6 +50,9 @@
 
 #include "p4_forkpin.h"
 
+/* GUP_PIN_COUNTING_BIAS: what one FOLL_PIN adds to an order-0 _refcount. */
+#define P4_PIN_BIAS		1024
+
 /* Cells in each pair's ring (a power of two). */
 #define P4_CELLS		64
 /* A cell is zeroed a group after its use and reused long after that. */
@@ -59,12 +62,15 @@ enum p4_side { P4_PIN, P4_FORK };
 
 /*
  * One litmus instance: has_pinned stands for MMF_HAS_PINNED in mm->flags,
- * ref for the folio's pin count, pte for the page table entry (1: write
- * protected by fork).
+ * ref for the folio's pin count (the seqcount variants: its _refcount,
+ * which holds an order-0 folio's pins as P4_PIN_BIAS each), pte for the
+ * page table entry (1: write protected by fork).
  */
 struct p4_cell {
 	unsigned long has_pinned ____cacheline_aligned;
 	atomic_t ref ____cacheline_aligned;
+	/* seqcount variants, large folio: _pincount. */
+	atomic_t pincount ____cacheline_aligned;
 	unsigned long pte ____cacheline_aligned;
 	/* seqcount variants: mm->write_protect_seq. */
 	unsigned long seq ____cacheline_aligned;
@@ -124,29 +130,54 @@ static bool p4_rendezvous(struct mmrace_thread *t, struct p4_pair *pair,
 				 READ_ONCE(pair->gone[!me]));
 }
 
+/**
+ * enum p4_path - which page and which mm the seqcount variants pin
+ * @P4_ORDER0: an order-0 folio of an mm that pinned before (MMF_HAS_PINNED
+ *	set): the pin count fork reads is _refcount itself, the word fork's
+ *	folio_get() and GUP-fast's try_get_folio() both change
+ * @P4_FIRST_PIN: the same folio, the mm's first FOLL_PIN: GUP-fast sets
+ *	the flag (mm_set_has_pinned_flag(), before it reads the sequence)
+ *	and fork's folio_needs_cow_for_dma() reads it first
+ * @P4_LARGE: a large folio of an mm that pinned before: the pin is
+ *	counted in _pincount, a word fork does not write
+ */
+enum p4_path { P4_ORDER0, P4_FIRST_PIN, P4_LARGE };
+
 /*
- * GUP-fast with FOLL_PIN as lockless_pages_from_mm() does it since
- * 57efa1fe5957: read mm->write_protect_seq (odd: fork is copying, back
- * off), check the PTE is writable, mark the mm and pin, re-check the PTE,
- * then (@retry) back off when the sequence moved. Returns true when
- * GUP-fast backs off to the slow path (which takes mmap_lock and waits
- * for fork). The unpin of a back-off is left out: a stale pin count only
- * makes fork copy once more, harmless.
+ * GUP-fast with FOLL_PIN as gup_fast_fallback() and gup_fast() do it since
+ * 57efa1fe5957 (7.3's mm/gup.c): mark the mm, read mm->write_protect_seq
+ * (odd: fork is copying, back off), check the PTE, pin (try_grab_folio_fast():
+ * a fully ordered try_get_folio(), then the rest of the pin, then
+ * smp_mb__after_atomic()), re-check the PTE, then (@retry) back off when the
+ * sequence moved. Returns true when GUP-fast backs off to the slow path
+ * (which takes mmap_lock and waits for fork). The unpin of a back-off is
+ * left out: a stale pin only makes fork copy once more, harmless.
  */
 static bool p4_gup_fast_seq(struct mmrace_thread *t, struct p4_cell *c,
-			    bool retry)
+			    bool retry, enum p4_path path)
 {
-	/* raw_read_seqcount(): the load, then smp_rmb(). */
-	unsigned long seq = smp_load_acquire(&c->seq);
+	unsigned long seq;
 
+	/* mm_set_has_pinned_flag(): test_bit(), then set_bit() (relaxed). */
+	if (!test_bit(0, &c->has_pinned))
+		set_bit(0, &c->has_pinned);
+	/* raw_read_seqcount(): the load, then smp_rmb(). */
+	seq = READ_ONCE(c->seq);
+	smp_rmb();
 	if (seq & 1)
 		return true;
 	mmrace_window(t);	/* the page-table walk */
 	if (READ_ONCE(c->pte))
 		return true;
-	WRITE_ONCE(c->has_pinned, 1);
-	atomic_inc(&c->ref);
-	/* try_grab_folio_fast(): pairs with fork's page-table lock. */
+	/* try_get_folio(): folio_ref_try_add(), fully ordered. */
+	if (!atomic_add_unless(&c->ref, 1, 0))
+		return true;
+	/* The rest of the pin: _pincount, or the bias in _refcount (relaxed). */
+	if (path == P4_LARGE)
+		atomic_inc(&c->pincount);
+	else
+		atomic_add(P4_PIN_BIAS - 1, &c->ref);
+	/* try_grab_folio_fast(): the pin before the PTE re-check. */
 	smp_mb__after_atomic();
 	if (READ_ONCE(c->pte))
 		return true;
@@ -201,39 +232,109 @@ static void p4_pin_atomic_nomb(struct mmrace_thread *t, struct p4_cell *c)
 
 static void p4_pin_seqcount(struct mmrace_thread *t, struct p4_cell *c)
 {
-	c->r_pin_wp = p4_gup_fast_seq(t, c, true);
+	c->r_pin_wp = p4_gup_fast_seq(t, c, true, P4_ORDER0);
 }
 
 static void p4_pin_seqcount_noretry(struct mmrace_thread *t,
 				    struct p4_cell *c)
 {
-	c->r_pin_wp = p4_gup_fast_seq(t, c, false);
+	c->r_pin_wp = p4_gup_fast_seq(t, c, false, P4_ORDER0);
 }
 
-/*
- * copy_page_range() on a COW mapping since 57efa1fe5957: inside the write
- * section of mm->write_protect_seq (under mmap_write_lock, which a real
- * GUP-fast does not take), copy_present_pte() under the page-table lock
- * asks whether the page may be pinned (mm flag, then pin count), then
- * write-protects the parent's PTE. On x86 the lock's LOCK-prefixed
- * acquire also orders the sequence's store before the pin-count load;
- * the kernel memory model does not promise that of a lock acquire.
- */
-static void p4_fork_seq(struct mmrace_thread *t, struct p4_cell *c)
+static void p4_pin_seqcount_first(struct mmrace_thread *t, struct p4_cell *c)
 {
-	/* raw_write_seqcount_begin(): the increment, then smp_wmb(). */
-	WRITE_ONCE(c->seq, c->seq + 1);
-	/* The sequence is odd before the PTE changes; pairs with smp_rmb(). */
-	smp_wmb();
+	c->r_pin_wp = p4_gup_fast_seq(t, c, true, P4_FIRST_PIN);
+}
+
+static void p4_pin_seqcount_large(struct mmrace_thread *t, struct p4_cell *c)
+{
+	c->r_pin_wp = p4_gup_fast_seq(t, c, true, P4_LARGE);
+}
+
+/**
+ * enum p4_fork_flags - how the seqcount variants' fork side differs
+ * @P4_F_LARGE: the pin count is the large folio's _pincount
+ * @P4_F_MB: the fix: smp_mb() right after raw_write_seqcount_begin(), which
+ *	orders the sequence's store before every load of the copy (the
+ *	flag's, the pin count's)
+ * @P4_F_NOWRITER: fork takes no write_protect_seq at all, as the hugetlb
+ *	copy did before f552ea7af125
+ */
+enum p4_fork_flags {
+	P4_F_LARGE = 1 << 0,
+	P4_F_MB = 1 << 1,
+	P4_F_NOWRITER = 1 << 2,
+};
+
+/*
+ * copy_page_range() on a COW mapping since 57efa1fe5957 (7.3's
+ * mm/memory.c): inside the write section of mm->write_protect_seq (under
+ * mmap_write_lock, which a real GUP-fast does not take), copy_present_ptes()
+ * under the page-table lock takes its reference on the folio (folio_get()
+ * or folio_ref_add(), relaxed), asks whether the folio may be pinned
+ * (folio_needs_cow_for_dma(): the mm flag, then the pin count), then
+ * write-protects the parent's PTE. Between the sequence's store and those
+ * loads there are only smp_wmb(), the lock's acquire and a relaxed RMW: the
+ * kernel memory model and the ARMv8 model order neither load after the
+ * store (litmus/P4+seqcount_first_pin, _large). On an order-0 folio the
+ * pin count is the word fork's folio_get() writes, and coherence closes
+ * the window (litmus/P4+seqcount). On x86 the lock's LOCK-prefixed
+ * acquire is a full barrier: no broken variant here shows on x86.
+ */
+static void p4_fork_seq_flags(struct mmrace_thread *t, struct p4_cell *c,
+			      unsigned int flags)
+{
+	if (!(flags & P4_F_NOWRITER)) {
+		/* raw_write_seqcount_begin(): the increment, then smp_wmb(). */
+		WRITE_ONCE(c->seq, c->seq + 1);
+		/* The sequence is odd before the PTE changes; pairs with smp_rmb(). */
+		smp_wmb();
+		if (flags & P4_F_MB)
+			/* The fix: the sequence before the pin loads below. */
+			smp_mb();
+	}
 	spin_lock(&c->ptl);
-	c->r_fork_flag = !!READ_ONCE(c->has_pinned);
-	c->r_fork_ref = atomic_read(&c->ref);
-	mmrace_window(t);	/* the rest of copy_present_pte() */
+	/* folio_get() (folio_ref_add() for a batch of a large folio). */
+	atomic_inc(&c->ref);
+	c->r_fork_flag = test_bit(0, &c->has_pinned);
+	/* folio_maybe_dma_pinned() */
+	if (flags & P4_F_LARGE)
+		c->r_fork_ref = atomic_read(&c->pincount) > 0;
+	else
+		c->r_fork_ref = atomic_read(&c->ref) >= P4_PIN_BIAS;
+	mmrace_window(t);	/* the rest of copy_present_ptes() */
 	WRITE_ONCE(c->pte, 1);
 	spin_unlock(&c->ptl);
-	/* raw_write_seqcount_end(): the PTE before the even sequence. */
-	smp_wmb();
-	WRITE_ONCE(c->seq, c->seq + 1);
+	if (!(flags & P4_F_NOWRITER)) {
+		/* raw_write_seqcount_end(): the PTE before the even sequence. */
+		smp_wmb();
+		WRITE_ONCE(c->seq, c->seq + 1);
+	}
+}
+
+static void p4_fork_seq(struct mmrace_thread *t, struct p4_cell *c)
+{
+	p4_fork_seq_flags(t, c, 0);
+}
+
+static void p4_fork_seq_mb(struct mmrace_thread *t, struct p4_cell *c)
+{
+	p4_fork_seq_flags(t, c, P4_F_MB);
+}
+
+static void p4_fork_seq_large(struct mmrace_thread *t, struct p4_cell *c)
+{
+	p4_fork_seq_flags(t, c, P4_F_LARGE);
+}
+
+static void p4_fork_seq_large_mb(struct mmrace_thread *t, struct p4_cell *c)
+{
+	p4_fork_seq_flags(t, c, P4_F_LARGE | P4_F_MB);
+}
+
+static void p4_fork_seq_nowriter(struct mmrace_thread *t, struct p4_cell *c)
+{
+	p4_fork_seq_flags(t, c, P4_F_LARGE | P4_F_NOWRITER);
 }
 
 /*
@@ -260,10 +361,14 @@ static void p4_fork_mb(struct mmrace_thread *t, struct p4_cell *c)
  * struct p4_ops - one variant's two sides of an instance
  * @pin: GUP-fast's side (writes &p4_cell.r_pin_wp)
  * @fork: fork's side (writes &p4_cell.r_fork_flag and r_fork_ref)
+ * @has_pinned: the mm flag of a fresh cell (1: the mm pinned before)
+ * @ref: the folio's reference count of a fresh cell (1: the mapping's)
  */
 struct p4_ops {
 	void (*pin)(struct mmrace_thread *t, struct p4_cell *c);
 	void (*fork)(struct mmrace_thread *t, struct p4_cell *c);
+	unsigned long has_pinned;
+	int ref;
 };
 
 static const struct p4_ops p4_ops[MMRACE_P4_NR_VARIANTS] = {
@@ -271,8 +376,19 @@ static const struct p4_ops p4_ops[MMRACE_P4_NR_VARIANTS] = {
 	[MMRACE_P4_MB] = { p4_pin_mb, p4_fork_mb },
 	[MMRACE_P4_AFTER_ATOMIC] = { p4_pin_after_atomic, p4_fork_mb },
 	[MMRACE_P4_ATOMIC_NOMB] = { p4_pin_atomic_nomb, p4_fork_mb },
-	[MMRACE_P4_SEQCOUNT] = { p4_pin_seqcount, p4_fork_seq },
-	[MMRACE_P4_SEQCOUNT_NORETRY] = { p4_pin_seqcount_noretry, p4_fork_seq },
+	[MMRACE_P4_SEQCOUNT] = { p4_pin_seqcount, p4_fork_seq, 1, 1 },
+	[MMRACE_P4_SEQCOUNT_NORETRY] = { p4_pin_seqcount_noretry, p4_fork_seq,
+					 1, 1 },
+	[MMRACE_P4_SEQCOUNT_FIRST_PIN] = { p4_pin_seqcount_first, p4_fork_seq,
+					   0, 1 },
+	[MMRACE_P4_SEQCOUNT_FIRST_PIN_MB] = { p4_pin_seqcount_first,
+					      p4_fork_seq_mb, 0, 1 },
+	[MMRACE_P4_SEQCOUNT_LARGE] = { p4_pin_seqcount_large, p4_fork_seq_large,
+				       1, 1 },
+	[MMRACE_P4_SEQCOUNT_LARGE_MB] = { p4_pin_seqcount_large,
+					  p4_fork_seq_large_mb, 1, 1 },
+	[MMRACE_P4_SEQCOUNT_NOWRITER] = { p4_pin_seqcount_large,
+					  p4_fork_seq_nowriter, 1, 1 },
 };
 
 /* Count the outcome of a finished cell and make it fresh again. */
@@ -293,8 +409,9 @@ static void p4_tally(struct mmrace_thread *t, struct p4_cell *c)
 	else
 		mmrace_violation(t, MMRACE_P4_C_NEITHER, 1);
 
-	c->has_pinned = 0;
-	atomic_set(&c->ref, 0);
+	c->has_pinned = p4_ops[t->ctx->variant].has_pinned;
+	atomic_set(&c->ref, p4_ops[t->ctx->variant].ref);
+	atomic_set(&c->pincount, 0);
 	c->pte = 0;
 	c->seq = 0;
 	c->r_pin_wp = 0;
@@ -322,8 +439,13 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 		return -ENOMEM;
 	}
 	for (i = 0; i < p->nr_pairs; i++)
-		for (j = 0; j < P4_CELLS; j++)
-			spin_lock_init(&p->pairs[i].cells[j].ptl);
+		for (j = 0; j < P4_CELLS; j++) {
+			struct p4_cell *c = &p->pairs[i].cells[j];
+
+			spin_lock_init(&c->ptl);
+			c->has_pinned = p4_ops[ctx->variant].has_pinned;
+			atomic_set(&c->ref, p4_ops[ctx->variant].ref);
+		}
 	ctx->priv = p;
 	return 0;
 }
@@ -427,6 +549,19 @@ static const struct mmrace_variant p4_variants[] = {
 		"fork in write_protect_seq, GUP-fast re-checks it (5.11+)", 0 },
 	[MMRACE_P4_SEQCOUNT_NORETRY] = { "seqcount_noretry",
 		"GUP-fast without the sequence re-check", MMRACE_DF_BROKEN },
+	[MMRACE_P4_SEQCOUNT_FIRST_PIN] = { "seqcount_first_pin",
+		"mm's first pin: fork's flag load unordered (LKMM, ARMv8 allow)",
+		MMRACE_DF_BROKEN },
+	[MMRACE_P4_SEQCOUNT_FIRST_PIN_MB] = { "seqcount_first_pin_mb",
+		"mm's first pin, smp_mb() after the sequence's begin", 0 },
+	[MMRACE_P4_SEQCOUNT_LARGE] = { "seqcount_large",
+		"large folio: fork's _pincount load unordered (LKMM, ARMv8 allow)",
+		MMRACE_DF_BROKEN },
+	[MMRACE_P4_SEQCOUNT_LARGE_MB] = { "seqcount_large_mb",
+		"large folio, smp_mb() after the sequence's begin", 0 },
+	[MMRACE_P4_SEQCOUNT_NOWRITER] = { "seqcount_nowriter",
+		"fork takes no sequence (hugetlb before f552ea7af125)",
+		MMRACE_DF_BROKEN },
 };
 
 static const struct mmrace_counter_desc p4_counters[] = {

@@ -27,16 +27,39 @@
  *	smp_mb__after_atomic() (allowed by the kernel memory model; on x86
  *	the LOCK prefix is a full barrier, so the hardware forbids it there
  *	and it is no negative control there)
- * @MMRACE_P4_SEQCOUNT: fork as the kernel does it (57efa1fe5957, 5.11):
- *	copy_page_range() inside mm->write_protect_seq's write section
- *	checks the pin count under the page-table lock, then write-protects
- *	the PTE; GUP-fast reads the sequence before (odd: back off), pins,
- *	re-checks the PTE and backs off when the sequence changed; a window
- *	widens the page-table walk and the copy (&mmrace_run.window_ns)
+ * @MMRACE_P4_SEQCOUNT: fork as the kernel does it (57efa1fe5957, 5.11;
+ *	7.3's mm/memory.c and mm/gup.c), on an order-0 folio of an mm that
+ *	pinned before: copy_page_range() inside mm->write_protect_seq's
+ *	write section takes its reference on the folio (folio_get()), reads
+ *	the pin count under the page-table lock, then write-protects the
+ *	PTE; GUP-fast reads the sequence before (odd: back off), pins
+ *	(a fully ordered increment, then the rest of GUP_PIN_COUNTING_BIAS),
+ *	re-checks the PTE and backs off when the sequence changed. The pin
+ *	count is the word fork's folio_get() writes: coherence closes the
+ *	window (litmus/P4+seqcount: Never under the kernel memory model and
+ *	the ARMv8 model). A window widens the page-table walk and the copy
+ *	(&mmrace_run.window_ns)
  * @MMRACE_P4_SEQCOUNT_NORETRY: the same GUP-fast without the sequence
  *	re-check (broken: fork reads "not pinned", the pin lands and the
  *	PTE re-check still sees it writable, then fork write-protects it: a
  *	plain interleaving, no reordering needed)
+ * @MMRACE_P4_SEQCOUNT_FIRST_PIN: as @MMRACE_P4_SEQCOUNT for the mm's first
+ *	FOLL_PIN: GUP-fast sets MMF_HAS_PINNED before it reads the sequence,
+ *	fork reads it after smp_wmb(), the lock's acquire and folio_get()
+ *	only (broken under the kernel memory model and the ARMv8 model:
+ *	store buffering between the flag and the sequence; on x86 the lock's
+ *	LOCK prefix forbids it, so the CPU shows nothing there)
+ * @MMRACE_P4_SEQCOUNT_FIRST_PIN_MB: the fix of @MMRACE_P4_SEQCOUNT_FIRST_PIN:
+ *	smp_mb() right after raw_write_seqcount_begin()
+ * @MMRACE_P4_SEQCOUNT_LARGE: as @MMRACE_P4_SEQCOUNT on a large folio,
+ *	whose pins are counted in _pincount, a word fork does not write
+ *	(broken under the kernel memory model and the ARMv8 model; nothing
+ *	on x86, as @MMRACE_P4_SEQCOUNT_FIRST_PIN)
+ * @MMRACE_P4_SEQCOUNT_LARGE_MB: the fix of @MMRACE_P4_SEQCOUNT_LARGE:
+ *	smp_mb() right after raw_write_seqcount_begin()
+ * @MMRACE_P4_SEQCOUNT_NOWRITER: a large folio and a fork that takes no
+ *	write_protect_seq at all, as copy_hugetlb_page_range() did before
+ *	f552ea7af125 (broken by a plain interleaving: x86 shows it)
  * @MMRACE_P4_NR_VARIANTS: number of variants (not a variant)
  */
 enum mmrace_p4_variant {
@@ -46,6 +69,11 @@ enum mmrace_p4_variant {
 	MMRACE_P4_ATOMIC_NOMB,
 	MMRACE_P4_SEQCOUNT,
 	MMRACE_P4_SEQCOUNT_NORETRY,
+	MMRACE_P4_SEQCOUNT_FIRST_PIN,
+	MMRACE_P4_SEQCOUNT_FIRST_PIN_MB,
+	MMRACE_P4_SEQCOUNT_LARGE,
+	MMRACE_P4_SEQCOUNT_LARGE_MB,
+	MMRACE_P4_SEQCOUNT_NOWRITER,
 	MMRACE_P4_NR_VARIANTS,
 };
 
