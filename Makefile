@@ -19,10 +19,15 @@
 #                   and no guest kernel log holds a splat
 #   make check-debug  the suite on the lockdep + KASAN guest kernel alone
 #   make check-kcsan  the suite on the KCSAN (strict, weak memory) guest
+#   make check-arm64  the suite on a cross-built 7.3 arm64 kernel under
+#                   qemu-system-aarch64 (TCG): mmrace builds and passes on
+#                   arm64 (not part of make check)
 #   make bench      the benchmark matrix and refscale anchors in guests:
 #                   CSV, JSON and plots under results/<time>/ (gnuplot)
-#   make litmus     P4's litmus tests: herd7's verdicts beside the CPU's
-#                   histograms, klitmus7 beside P4 (results/litmus-<time>/)
+#   make litmus     the P4 and P2 litmus tests: the kernel memory model's,
+#                   ARMv8's and x86's verdicts (herd7, judged by the
+#                   kernel's judgelitmus.sh) beside the CPU's histograms,
+#                   klitmus7 beside P4 (results/litmus-<time>/)
 #   make lint       checkpatch --strict, sparse, W=1, kernel-doc, htmldocs
 #   make htmldocs   the documentation, the uapi's kernel-doc rendered, as
 #                   HTML in build/htmldocs (Sphinx, warnings are errors)
@@ -102,9 +107,17 @@ litmus:
 check-kcsan: setup selftests
 	scripts/check-kernels kcsan
 
+# The suite on arm64: a 7.3 kernel cross-built from the same
+# linux-source-7.3 (cached like the other flavours), the module and the
+# static programs cross-built, run under qemu-system-aarch64 from an
+# initramfs (scripts/check-arm64).
+check-arm64:
+	@scripts/setup arm64
+	scripts/check-arm64
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: htmldocs all module selftests kselftest-tar lava setup lint run check check-debug check-kcsan bench litmus clean
+.PHONY: check-arm64 htmldocs all module selftests kselftest-tar lava setup lint run check check-debug check-kcsan bench litmus clean
