@@ -161,8 +161,9 @@ static bool p4_gup_fast_seq(struct mmrace_thread *t, struct p4_cell *c,
 	/* mm_set_has_pinned_flag(): test_bit(), then set_bit() (relaxed). */
 	if (!test_bit(0, &c->has_pinned))
 		set_bit(0, &c->has_pinned);
-	/* raw_read_seqcount(): the load, then smp_rmb(). */
+	/* raw_read_seqcount(): the load, then... */
 	seq = READ_ONCE(c->seq);
+	/* ...smp_rmb(): the sequence before the PTE; pairs with fork's smp_wmb(). */
 	smp_rmb();
 	if (seq & 1)
 		return true;
