@@ -421,6 +421,35 @@ TEST_F(p5, model_bad_args)
 
 /* ---- the real device --------------------------------------------------- */
 
+/*
+ * The bits of this process's address space (47 on x86-64, 48 on arm64
+ * with 4 KiB pages, up to 57): the largest k with a page just below 2^k
+ * that can be mapped (or already is), found by probing with
+ * MAP_FIXED_NOREPLACE.
+ */
+static int user_va_bits(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int k, bits = 47;
+
+	for (k = 47; k <= 57; k++) {
+		void *want = (void *)((1UL << k) - 2 * page);
+		void *p = mmap(want, page, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			       -1, 0);
+
+		if (p == want) {
+			munmap(p, page);
+			bits = k;
+		} else if (p == MAP_FAILED && errno == EEXIST) {
+			bits = k;
+		} else if (p != MAP_FAILED) {
+			munmap(p, page);
+		}
+	}
+	return bits;
+}
+
 static int submit(int fd, __u64 variant, void *addr, __u64 nr, __u64 stride,
 		  __u64 flags, __u64 workers)
 {
@@ -1024,10 +1053,11 @@ TEST_F(p5, device_bad_input)
 				  self->ncpu + 1));
 	EXPECT_EQ(-EFAULT, submit(fd, MMRACE_P5_MMGET,
 				  (void *)0xffff888000000000UL, 1, 0, 0, 0));
-	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m, 2,
-				  0x7fffffffffffUL, 0, 0));
+	/* A stride above any 64-bit address space, then one past this one. */
+	EXPECT_EQ(-EINVAL, submit(fd, MMRACE_P5_MMGET, m, 2, 1UL << 62, 0, 0));
 	EXPECT_EQ(-EFAULT, submit(fd, MMRACE_P5_MMGET, m, 2,
-				  0x400000000000UL, 0, 0));
+				  (1UL << user_va_bits()) - (unsigned long)m,
+				  0, 0));
 	/* Faults the kernel refuses fail one by one. */
 	ASSERT_EQ(0, submit(fd, MMRACE_P5_MMGET, m + page_size, 1, 0, 0, 0));
 	ASSERT_EQ(0, submit(fd, MMRACE_P5_MMGET, none, 1, 0, 0, 0));
