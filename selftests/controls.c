@@ -614,40 +614,33 @@ FIXTURE_VARIANT_ADD(ctl, p4_seqcount) {
  */
 #define P4_SEQ_NOWRITER_WHY "x86 (and TCG on an x86 host) forbids it: the page-table lock's LOCK-prefixed acquire is a full barrier, so the broken twin is allowed by LKMM and the ARMv8 model (herd7, make litmus) but never shows here; the control is seqcount_nowriter, the protocol without fork's sequence"
 
+/* What the two rows share but their fixed and broken variants. */
+#define P4_SEQ_MB_ROW \
+	.x86_broken = MMRACE_P4_SEQCOUNT_NOWRITER, \
+	.x86_why = P4_SEQ_NOWRITER_WHY, \
+	.threads = 2, \
+	.unit = MMRACE_P4_C_ITERATIONS, \
+	.unit_name = "iterations", \
+	.budget = 1000000, \
+	.debug_window_ns = 1000, \
+	.debug_div = 10, \
+	.witness = { MMRACE_P4_C_SEQ_RETRY }, \
+	.nr_witness = 1, \
+	P4_CHECK, \
+	P4_WC
+
 FIXTURE_VARIANT_ADD(ctl, p4_seqcount_first_pin_mb) {
 	.pattern = MMRACE_P4_FORKPIN,
 	.fixed = MMRACE_P4_SEQCOUNT_FIRST_PIN_MB,
 	.broken = MMRACE_P4_SEQCOUNT_FIRST_PIN,
-	.x86_broken = MMRACE_P4_SEQCOUNT_NOWRITER,
-	.x86_why = P4_SEQ_NOWRITER_WHY,
-	.threads = 2,
-	.unit = MMRACE_P4_C_ITERATIONS,
-	.unit_name = "iterations",
-	.budget = 1000000,
-	.debug_window_ns = 1000,
-	.debug_div = 10,
-	.witness = { MMRACE_P4_C_SEQ_RETRY },
-	.nr_witness = 1,
-	P4_CHECK,
-	P4_WC,
+	P4_SEQ_MB_ROW,
 };
 
 FIXTURE_VARIANT_ADD(ctl, p4_seqcount_large_mb) {
 	.pattern = MMRACE_P4_FORKPIN,
 	.fixed = MMRACE_P4_SEQCOUNT_LARGE_MB,
 	.broken = MMRACE_P4_SEQCOUNT_LARGE,
-	.x86_broken = MMRACE_P4_SEQCOUNT_NOWRITER,
-	.x86_why = P4_SEQ_NOWRITER_WHY,
-	.threads = 2,
-	.unit = MMRACE_P4_C_ITERATIONS,
-	.unit_name = "iterations",
-	.budget = 1000000,
-	.debug_window_ns = 1000,
-	.debug_div = 10,
-	.witness = { MMRACE_P4_C_SEQ_RETRY },
-	.nr_witness = 1,
-	P4_CHECK,
-	P4_WC,
+	P4_SEQ_MB_ROW,
 };
 
 /*
