@@ -146,7 +146,7 @@ enum p4_path { P4_ORDER0, P4_FIRST_PIN, P4_LARGE };
 /*
  * GUP-fast with FOLL_PIN as gup_fast_fallback() and gup_fast() do it since
  * 57efa1fe5957 (7.3's mm/gup.c): mark the mm, read mm->write_protect_seq
- * (odd: fork is copying, back off), check the PTE, pin (try_grab_folio_fast():
+ * with acquire (odd: fork is copying, back off), check the PTE, pin (try_grab_folio_fast():
  * a fully ordered try_get_folio(), then the rest of the pin, then
  * smp_mb__after_atomic()), re-check the PTE, then (@retry) back off when the
  * sequence moved. Returns true when GUP-fast backs off to the slow path
@@ -161,10 +161,8 @@ static bool p4_gup_fast_seq(struct mmrace_thread *t, struct p4_cell *c,
 	/* mm_set_has_pinned_flag(): test_bit(), then set_bit() (relaxed). */
 	if (!test_bit(0, &c->has_pinned))
 		set_bit(0, &c->has_pinned);
-	/* raw_read_seqcount(): the load, then... */
-	seq = READ_ONCE(c->seq);
-	/* ...smp_rmb(): the sequence before the PTE; pairs with fork's smp_wmb(). */
-	smp_rmb();
+	/* raw_read_seqcount() (7.3): acquire, pairs with fork's smp_wmb(). */
+	seq = smp_load_acquire(&c->seq);
 	if (seq & 1)
 		return true;
 	mmrace_window(t);	/* the page-table walk */

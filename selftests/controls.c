@@ -1088,9 +1088,9 @@ TEST_F_TIMEOUT(ctl, verdict, 600)
 				broken, nwant, CTL_NEGATIVE, &n));
 	if (n.checked) {
 		TH_LOG("negative control detected: %s failed the check after %llu of %llu %s (%.3f %% of the budget, %.1f s; %.1f detections per budget): %s",
-		       bname, n.detect_units, want, variant->unit_name,
-		       100.0 * n.detect_units / want, n.elapsed_s,
-		       n.detect_units ? (double)want / n.detect_units : 0,
+		       bname, n.detect_units, nwant, variant->unit_name,
+		       100.0 * n.detect_units / nwant, n.elapsed_s,
+		       n.detect_units ? (double)nwant / n.detect_units : 0,
 		       mmrace_counters_str(self->fd, &n.total, buf,
 					   sizeof(buf)));
 		TH_LOG("negative control: check %s",
