@@ -135,7 +135,7 @@ TEST_F_TIMEOUT(p5, model_hint_only_races, 120)
 /* owner_check drops the faults of an mm a CLONE_VM sibling keeps alive. */
 TEST_F_TIMEOUT(p5, model_owner_check_false_abort, 60)
 {
-	__u64 false_abort = 0, after_exit = 0;
+	__u64 false_abort = 0, after_exit = 0, aborted;
 	struct mmrace_run r;
 	int i;
 
@@ -155,12 +155,21 @@ TEST_F_TIMEOUT(p5, model_owner_check_false_abort, 60)
 	EXPECT_LT(0, false_abort)
 		TH_LOG("no false abort in %d runs of %d ms", i, P5_FIRST_MS);
 	EXPECT_EQ(0, after_exit);
-	/* Not shared: its aborts are right. */
-	ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK,
-				 MMRACE_P5_SHARED_NO, 0, P5_FIRST_MS, &r));
-	p5_log(self->fd, "owner_check, not shared", &r);
-	EXPECT_EQ(0, r.violations);
-	EXPECT_LT(0, r.counters[MMRACE_P5_C_ABORTED_EARLY]);
+	/*
+	 * Not shared: its aborts are right, none a violation; runs until one
+	 * aborts (the arm64 guest under load once saw no kill land while
+	 * faults were pending in a run of 46 lives).
+	 */
+	for (i = 0, aborted = 0; i < P5_MAX_RUNS / 2 && !aborted; i++) {
+		ASSERT_EQ(0, p5_model_ms(self->fd, MMRACE_P5_OWNER_CHECK,
+					 MMRACE_P5_SHARED_NO, 0, P5_FIRST_MS,
+					 &r));
+		p5_log(self->fd, "owner_check, not shared", &r);
+		EXPECT_EQ(0, r.violations);
+		aborted += r.counters[MMRACE_P5_C_ABORTED_EARLY];
+	}
+	EXPECT_LT(0, aborted)
+		TH_LOG("no early abort in %d runs of %d ms", i, P5_FIRST_MS);
 }
 
 /*
