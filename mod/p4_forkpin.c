@@ -146,10 +146,10 @@ enum p4_path { P4_ORDER0, P4_FIRST_PIN, P4_LARGE };
 /*
  * GUP-fast with FOLL_PIN as gup_fast_fallback() and gup_fast() do it since
  * 57efa1fe5957 (7.3's mm/gup.c): mark the mm, read mm->write_protect_seq
- * with acquire (odd: fork is copying, back off), check the PTE, pin (try_grab_folio_fast():
- * a fully ordered try_get_folio(), then the rest of the pin, then
- * smp_mb__after_atomic()), re-check the PTE, then (@retry) back off when the
- * sequence moved. Returns true when GUP-fast backs off to the slow path
+ * with acquire (odd: fork is copying, back off), check the PTE, pin
+ * (try_grab_folio_fast(): a fully ordered try_get_folio(), then the rest of
+ * the pin, then smp_mb__after_atomic()), re-check the PTE, then (@retry)
+ * back off when the sequence moved. Returns true when GUP-fast backs off to the slow path
  * (which takes mmap_lock and waits for fork). The unpin of a back-off is
  * left out: a stale pin only makes fork copy once more, harmless.
  */
@@ -286,7 +286,7 @@ static void p4_fork_seq_flags(struct mmrace_thread *t, struct p4_cell *c,
 	if (!(flags & P4_F_NOWRITER)) {
 		/* raw_write_seqcount_begin(): the increment, then smp_wmb(). */
 		WRITE_ONCE(c->seq, c->seq + 1);
-		/* The sequence is odd before the PTE changes; pairs with smp_rmb(). */
+		/* The sequence is odd before the PTE changes; pairs with the acquire. */
 		smp_wmb();
 		if (flags & P4_F_MB)
 			/* The fix: the sequence before the pin loads below. */
@@ -390,6 +390,19 @@ static const struct p4_ops p4_ops[MMRACE_P4_NR_VARIANTS] = {
 					  p4_fork_seq_nowriter, 1, 1 },
 };
 
+/* A cell as a new instance starts it: the variant's mm flag and refcount. */
+static void p4_cell_fresh(const struct p4_ops *ops, struct p4_cell *c)
+{
+	c->has_pinned = ops->has_pinned;
+	atomic_set(&c->ref, ops->ref);
+	atomic_set(&c->pincount, 0);
+	c->pte = 0;
+	c->seq = 0;
+	c->r_pin_wp = 0;
+	c->r_fork_flag = 0;
+	c->r_fork_ref = 0;
+}
+
 /* Count the outcome of a finished cell and make it fresh again. */
 static void p4_tally(struct mmrace_thread *t, struct p4_cell *c)
 {
@@ -408,14 +421,7 @@ static void p4_tally(struct mmrace_thread *t, struct p4_cell *c)
 	else
 		mmrace_violation(t, MMRACE_P4_C_NEITHER, 1);
 
-	c->has_pinned = p4_ops[t->ctx->variant].has_pinned;
-	atomic_set(&c->ref, p4_ops[t->ctx->variant].ref);
-	atomic_set(&c->pincount, 0);
-	c->pte = 0;
-	c->seq = 0;
-	c->r_pin_wp = 0;
-	c->r_fork_flag = 0;
-	c->r_fork_ref = 0;
+	p4_cell_fresh(&p4_ops[t->ctx->variant], c);
 }
 
 static int p4_prepare(struct mmrace_ctx *ctx)
@@ -442,8 +448,7 @@ static int p4_prepare(struct mmrace_ctx *ctx)
 			struct p4_cell *c = &p->pairs[i].cells[j];
 
 			spin_lock_init(&c->ptl);
-			c->has_pinned = p4_ops[ctx->variant].has_pinned;
-			atomic_set(&c->ref, p4_ops[ctx->variant].ref);
+			p4_cell_fresh(&p4_ops[ctx->variant], c);
 		}
 	ctx->priv = p;
 	return 0;

@@ -983,14 +983,6 @@ static __u64 ctl_budget(struct __test_metadata *_metadata,
 	return want;
 }
 
-/* A guest QEMU's TCG emulates on an x86 host (MMRACE_TCG=1: the arm64 guest). */
-static bool ctl_tcg(void)
-{
-	const char *tcg = getenv("MMRACE_TCG");
-
-	return tcg && !strcmp(tcg, "1");
-}
-
 /* The negative control's budget in such a guest, in units of the row's. */
 #define CTL_TCG_NEGATIVE_MUL	10
 
@@ -1000,7 +992,7 @@ static bool ctl_x86_ordered(void)
 #if defined(__x86_64__) || defined(__i386__)
 	return true;
 #else
-	return ctl_tcg();
+	return mmrace_tcg_guest();
 #endif
 }
 
@@ -1080,7 +1072,7 @@ TEST_F_TIMEOUT(ctl, verdict, 600)
 	 * arm64 guest) interleavings are rarer than the budgets were set
 	 * for, and it may run up to CTL_TCG_NEGATIVE_MUL times the budget.
 	 */
-	nwant = ctl_tcg() ? want * CTL_TCG_NEGATIVE_MUL : want;
+	nwant = mmrace_tcg_guest() ? want * CTL_TCG_NEGATIVE_MUL : want;
 	if (nwant != want)
 		TH_LOG("TCG guest: the negative control may run %llu %s",
 		       nwant, variant->unit_name);

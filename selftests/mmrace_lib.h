@@ -267,6 +267,17 @@ static inline unsigned long long mmrace_kernel_flags(int fd)
 }
 
 /* Whether the module runs on a lockdep, KASAN or KCSAN kernel. */
+/*
+ * A guest QEMU's TCG emulates for another architecture on an x86 host
+ * (MMRACE_TCG=1, set by the arm64 guest of make check-arm64).
+ */
+static inline int mmrace_tcg_guest(void)
+{
+	const char *tcg = getenv("MMRACE_TCG");
+
+	return tcg && !strcmp(tcg, "1");
+}
+
 static inline int mmrace_debug_kernel(int fd)
 {
 	return !!(mmrace_kernel_flags(fd) &

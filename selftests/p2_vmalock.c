@@ -522,7 +522,7 @@ TEST_F_TIMEOUT(p2, stop_bounded_deadline, 180)
 	 * So is the arm64 guest (TCG emulating arm64 on an x86 host): 0 of 24
 	 * runs in one of its first two runs (2026-12-06).
 	 */
-	if (!hits && getenv("MMRACE_TCG") && !strcmp(getenv("MMRACE_TCG"), "1"))
+	if (!hits && mmrace_tcg_guest())
 		SKIP(return, "TCG guest: " P2_NO_CORRUPTION);
 	ASSERT_LT(0, hits) TH_LOG(P2_NO_CORRUPTION);
 	EXPECT_GT(P2_DEADLINE_MAX_S, worst)
